@@ -1,0 +1,135 @@
+/**
+ * Differential testing against p0f 3.09b's recorded output: run our `p0f` in-process on a
+ * capture and compare its -o log and console report with p0f's, line for line.
+ *
+ * Exceptions are deviations we make on purpose (docs/deviations.md); each is named here
+ * and applied only to the captures it concerns.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/p0f.ts';
+import { memoryIo } from '../../src/cli/io.ts';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const SHARED_CORPUS = resolve(REPO, '../shared/corpus');
+export const P0F_BIN = '/usr/sbin/p0f';
+export const P0F_DB = '/etc/p0f/p0f.fp';
+
+export interface RunResult {
+  code: number;
+  log: string[];
+  /** stdout and stderr interleaved as a terminal shows them. */
+  out: string[];
+}
+
+/** Run our p0f on `capture` (a path), with the database p0f's truth was made with. */
+export async function runOurs(capture: string, extraArgs: string[] = []): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'p0f-diff-'));
+  const logPath = join(dir, 'out.log');
+  const io = memoryIo();
+  const cwd = process.cwd();
+  process.chdir(dirname(capture));
+  try {
+    const db = existsSync(P0F_DB) ? P0F_DB : join(REPO, 'data/p0f.fp');
+    const code = await main(['-f', db, '-r', basename(capture), '-o', logPath, ...extraArgs], io);
+    const log = existsSync(logPath) ? splitLines(readFileSync(logPath, 'latin1')) : [];
+    return { code, log, out: splitLines(io.both) };
+  } finally {
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function splitLines(s: string): string[] {
+  const lines = s.split('\n');
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/**
+ * Console lines that depend on the machine rather than the capture: the banner (names
+ * this package), "Closed N file descriptors" (what the parent shell left open), and the
+ * database path (ours may be the bundled copy).
+ */
+export function normalizeConsole(lines: string[]): string[] {
+  return lines
+    .filter((l) => !l.startsWith('--- p0f ') && !/^\[\+\] Closed \d+ file descriptors?\.$/.test(l))
+    .map((l) => l.replace(/^(\[\+\] Loaded \d+ signatures? from ')[^']*('\.)$/, '$1DB$2'));
+}
+
+export function readLines(path: string): string[] {
+  return existsSync(path) ? splitLines(readFileSync(path, 'latin1')) : [];
+}
+
+/** Lines only about NAT scoring (they depend on p0f's nondeterministic Date check). */
+export function isNatLine(l: string): boolean {
+  return /mod=(host change|ip sharing)\|/.test(l) || /\((host change|ip sharing)\) \]-$/.test(l);
+}
+
+/** Drop NAT observation blocks from a console transcript. */
+export function dropNatBlocks(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (isNatLine(lines[i]!)) {
+      while (i < lines.length && lines[i] !== '`----') i++;
+      i++; // the blank line after the block
+      continue;
+    }
+    out.push(lines[i]!);
+  }
+  return out;
+}
+
+/** The real p0f on a capture (for deviations whose truth is p0f on a corrected input). */
+export function runRealP0f(capture: string): { log: string[]; out: string[] } | null {
+  if (!existsSync(P0F_BIN)) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'p0f-real-'));
+  try {
+    const logPath = join(dir, 'x.log');
+    let out = '';
+    try {
+      out = execFileSync('setarch', ['x86_64', '-R', P0F_BIN, '-f', P0F_DB, '-r', basename(capture), '-o', logPath],
+        { cwd: dirname(capture), env: { TZ: 'UTC' }, encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      out = String((e as { stdout?: string }).stdout ?? '');
+    }
+    return { log: readLines(logPath), out: splitLines(out) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A copy of `capture` with 802.1Q/802.1ad tags removed (tcprewrite), or null if unavailable. */
+export function stripVlan(capture: string, dir: string): string | null {
+  const out = join(dir, basename(capture).replace(/\.pcapng$/, '.pcap'));
+  try {
+    execFileSync('tcprewrite', ['--enet-vlan=del', `--infile=${capture}`, `--outfile=${out}`], { stdio: 'ignore' });
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+export interface LineDiff {
+  matched: number;
+  total: number;
+  firstMismatch: string | null;
+}
+
+/** Compare line lists in order; count expected lines reproduced exactly at their position. */
+export function diffLines(expected: string[], actual: string[]): LineDiff {
+  let matched = 0;
+  let firstMismatch: string | null = null;
+  const n = Math.max(expected.length, actual.length);
+  for (let i = 0; i < n; i++) {
+    if (expected[i] === actual[i]) {
+      if (i < expected.length) matched++;
+    } else if (firstMismatch === null) {
+      firstMismatch = `line ${i + 1}:\n  expected: ${expected[i] ?? '(none)'}\n  actual:   ${actual[i] ?? '(none)'}`;
+    }
+  }
+  return { matched, total: expected.length, firstMismatch };
+}
