@@ -34,8 +34,8 @@ export class P0fFatalError extends Error {
 export class DatabaseError extends P0fFatalError {
   readonly file: string;
   readonly line: number;
-  constructor(message: string, location: string, file: string, line: number) {
-    super(message, location);
+  constructor(message: string, location: string, file: string, line: number, osMessage?: string) {
+    super(message, location, osMessage);
     this.file = file;
     this.line = line;
   }
