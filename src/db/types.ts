@@ -80,7 +80,7 @@ export interface HttpSig {
   /** -1 = any, 0 = HTTP/1.0, 1 = HTTP/1.1. */
   httpVer: number;
   hdr: HttpHdr[];
-  /** Bloom filter over known header ids (p0f's hdr_bloom4), as a 64-bit BigInt-free pair. */
+  /** Presence filter over known header ids (p0f's hdr_bloom4), 64 bits as two int32 words. */
   hdrBloomLo: number;
   hdrBloomHi: number;
   /** Ids of headers that must be absent. */
@@ -91,7 +91,7 @@ export interface HttpSig {
   lang: string | null;
   /** Via or X-Forwarded-For. */
   via: string | null;
-  /** Parsed Date header (unix seconds), 0 if none. */
+  /** Parsed Date header (unix seconds as p0f's u32), 0 if none or unparsable. */
   date: number;
   /** Time the message was received (unix seconds). */
   recvDate: number;
@@ -112,7 +112,8 @@ export interface HttpSigRecord {
 
 /** `ua_os` entry: a User-Agent substring and the OS name id it implies. */
 export interface UaMapRecord {
-  name: string;
+  /** Substring to look for; null = the OS name itself as the database spells it (names[id]). */
+  name: string | null;
   id: number;
 }
 
