@@ -619,6 +619,16 @@ Napi::Value SetSid(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), r < 0 ? -errno : r);
 }
 
+// dup2(from, to) -> 0 or errno. Node cannot re-point its standard descriptors; the daemon
+// child needs that to hand its output over the way p0f's fork_off() does.
+Napi::Value Dup2(const Napi::CallbackInfo& info) {
+  int from = info[0].As<Napi::Number>().Int32Value();
+  int to = info[1].As<Napi::Number>().Int32Value();
+  int r;
+  do { r = dup2(from, to); } while (r < 0 && errno == EINTR);
+  return ErrnoResult(info.Env(), r < 0 ? errno : 0);
+}
+
 // strerror(errno) -> the C library's text, for p0f's "OS message" lines.
 Napi::Value StrError(const Napi::CallbackInfo& info) {
   int e = info[0].As<Napi::Number>().Int32Value();
@@ -639,6 +649,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("chroot", Napi::Function::New(env, Chroot));
   exports.Set("setsid", Napi::Function::New(env, SetSid));
+  exports.Set("dup2", Napi::Function::New(env, Dup2));
   exports.Set("strerror", Napi::Function::New(env, StrError));
   exports.Set("libVersion", Napi::Function::New(env, LibVersion));
   exports.Set("LOCK_SH", Napi::Number::New(env, LOCK_SH));
