@@ -14,6 +14,7 @@
 #include <pcap/pcap.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -479,19 +480,46 @@ Napi::Value OpenLive(const Napi::CallbackInfo& info) {
   return obj;
 }
 
-// compileFilter(rule, linktype, snaplen, optimize, netmask) -> { insns: Uint32Array } with
-// four words per instruction (code, jt, jf, k), or { error } with libpcap's text.
+// A pcap handle to compile against. With fileOrder < 0 it is pcap_open_dead(); otherwise
+// it is a real savefile handle over an in-memory, packet-less pcap header in host byte
+// order (fileOrder 0) or swapped (fileOrder 1), because libpcap compiles some link types
+// (DLT_NULL's address family word, for one) differently for files than for dead handles.
+pcap_t* CompileHandle(int linktype, int snaplen, int fileOrder, char* err) {
+  if (fileOrder < 0) return pcap_open_dead(linktype, snaplen);
+  uint32_t hdr[6] = {0xa1b2c3d4u, 2u | (4u << 16), 0, 0, static_cast<uint32_t>(snaplen),
+                     static_cast<uint32_t>(linktype)};
+  if (fileOrder == 1) {
+    for (uint32_t& w : hdr) w = __builtin_bswap32(w);
+    // The version halves must be swapped in place, not as one word.
+    hdr[1] = (2u << 8) | (4u << 24);
+  }
+  FILE* f = fmemopen(hdr, sizeof(hdr), "rb");
+  if (f == nullptr) {
+    std::snprintf(err, PCAP_ERRBUF_SIZE, "fmemopen: %s", std::strerror(errno));
+    return nullptr;
+  }
+  pcap_t* p = pcap_fopen_offline(f, err);
+  if (p == nullptr) std::fclose(f);
+  return p;
+}
+
+// compileFilter(rule, linktype, snaplen, optimize, netmask, fileOrder) -> { insns:
+// Uint32Array } with four words per instruction (code, jt, jf, k), or { error } with
+// libpcap's text. fileOrder: -1 (or absent) dead handle, 0 host-order file, 1 swapped file.
 Napi::Value CompileFilter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string rule = info[0].As<Napi::String>().Utf8Value();
   int linktype = info[1].As<Napi::Number>().Int32Value();
   int snaplen = info[2].As<Napi::Number>().Int32Value();
-  int optimize = info.Length() > 3 ? info[3].As<Napi::Number>().Int32Value() : 1;
-  uint32_t netmask = info.Length() > 4 ? info[4].As<Napi::Number>().Uint32Value() : 0;
-  pcap_t* p = pcap_open_dead(linktype, snaplen);
+  int optimize = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : 1;
+  uint32_t netmask = info.Length() > 4 && info[4].IsNumber() ? info[4].As<Napi::Number>().Uint32Value() : 0;
+  int fileOrder = info.Length() > 5 && info[5].IsNumber() ? info[5].As<Napi::Number>().Int32Value() : -1;
+  char err[PCAP_ERRBUF_SIZE];
+  err[0] = 0;
+  pcap_t* p = CompileHandle(linktype, snaplen, fileOrder, err);
   Napi::Object o = Napi::Object::New(env);
   if (p == nullptr) {
-    o.Set("error", "pcap_open_dead failed");
+    o.Set("error", std::string(err[0] ? err : "pcap_open_dead failed"));
     return o;
   }
   struct bpf_program prog;

@@ -51,9 +51,13 @@ export interface NativePasswd {
 export interface PcapAddon {
   openLive(iface: string, snaplen: number, promisc: boolean, timeoutMs: number,
            bufferSize?: number, immediate?: boolean): NativeCapture;
-  /** pcap_compile on a pcap_open_dead(linktype, snaplen) handle. */
+  /**
+   * pcap_compile for a link type. fileOrder -1 (default): on pcap_open_dead(), as for a
+   * live handle; 0 / 1: on a savefile handle in host / swapped byte order, which is what
+   * p0f -r compiles against (it differs for DLT_NULL and a few others).
+   */
   compileFilter(rule: string, linktype: number, snaplen: number, optimize?: number,
-                netmask?: number): { insns: Uint32Array; error?: undefined } | { error: string; insns?: undefined };
+                netmask?: number, fileOrder?: -1 | 0 | 1): { insns: Uint32Array; error?: undefined } | { error: string; insns?: undefined };
   findAllDevs(): { devs: NativeDevice[]; error?: undefined } | { error: string; devs?: undefined };
   lookupDev(): { name: string; error?: undefined } | { error: string; name?: undefined };
   getpwnam(name: string): NativePasswd | null;

@@ -9,16 +9,17 @@
  */
 import { closeSync } from 'node:fs';
 import { CaptureError, DEFAULT_RING_BYTES, LiveCapture, type LiveCaptureOptions } from '../capture/live.ts';
-import { loadAddon, requireAddon } from '../capture/addon.ts';
+import { requireAddon } from '../capture/addon.ts';
 import type { P0fSettings } from '../control/settings.ts';
 import type { Database } from '../db/types.ts';
 import { Engine } from '../engine/engine.ts';
 import { P0fFatalError } from '../errors.ts';
-import { openLogFile, setLogLocker } from '../output/log-file.ts';
+import { openLogFile } from '../output/log-file.ts';
 import { FdWriter } from '../output/writer.ts';
 import { daemonDetach, openNullFd } from './daemon.ts';
 import type { CliIo } from './io.ts';
 import { prepareBpf } from './live-filter.ts';
+import { installLogLock, logLockWarning } from './live-log-lock.ts';
 import { attachOutputs } from './p0f.ts';
 import { dropPrivs } from './privs.ts';
 
@@ -48,15 +49,6 @@ export interface LiveRun {
   engine: Engine;
   /** Ask for the same clean stop as a first SIGINT. */
   stop(): void;
-}
-
-/** Installs flock(LOCK_EX|LOCK_NB) for -o log files; false when the addon is missing. */
-export function installLogLock(): boolean {
-  const a = loadAddon();
-  if (!a) return false;
-  const op = a.LOCK_EX | a.LOCK_NB;
-  setLogLocker((fd) => a.flock(fd, op) === 0);
-  return true;
 }
 
 /** The interface p0f uses without -i: pcap_lookupdev(). */
@@ -117,7 +109,7 @@ export async function runLive(s: P0fSettings, db: Database, io: CliIo, deps: Liv
     // open_log()
     let log: FdWriter | null = null;
     if (s.logFile !== undefined) {
-      if (!installLogLock()) warn(`Native addon missing: '${s.logFile}' is not locked against other writers.`);
+      if (!installLogLock()) warn(logLockWarning(s.logFile));
       const fd = openLogFile(s.logFile);
       const w = new FdWriter(fd);
       log = w;
