@@ -16,6 +16,7 @@ import { formatLogLine } from '../output/log.ts';
 import { openLogFile } from '../output/log-file.ts';
 import { FdWriter } from '../output/writer.ts';
 import { parseArgs } from './args.ts';
+import { isDaemonChild, spawnDaemon } from './daemon.ts';
 import { type CliIo, processIo } from './io.ts';
 import { usageText } from './usage.ts';
 import { VERSION } from '../version.ts';
@@ -24,6 +25,9 @@ export const BANNER = `--- p0f ${VERSION.p0f} (p0f for Node.js ${VERSION.package
 
 /** Run the p0f command; resolves to the exit code. Never throws for user errors. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  // -d: this process only starts the daemon (the same command, in a new session) and
+  // relays its start-up output; the daemon itself prints the banner and runs main() again.
+  if (!isDaemonChild() && wantsDaemon(argv)) return spawnDaemon(argv, io);
   io.out(BANNER);
   try {
     return await run(argv, io);
@@ -36,6 +40,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     throw e;
   } finally {
     io.flush();
+  }
+}
+
+function wantsDaemon(argv: readonly string[]): boolean {
+  try {
+    const a = parseArgs(argv);
+    return a.kind === 'run' && a.settings.daemon === true;
+  } catch {
+    return false;
   }
 }
 
