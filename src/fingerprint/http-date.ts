@@ -164,9 +164,15 @@ function daysFromCivil(year: number, mon: number, mday: number): number {
   return era * 146097 + doe - 719468;
 }
 
-/** The zone's UTC offset (minutes west, as getTimezoneOffset) at unix second `t`. */
-function offsetWestAt(t: number): number {
-  return new Date(t * 1000).getTimezoneOffset();
+/**
+ * The zone's UTC offset (seconds east) at unix second `t`, to the second: old local mean
+ * times have odd seconds that getTimezoneOffset() rounds away, so read the local fields.
+ */
+function offsetEastAt(t: number): number {
+  const d = new Date(t * 1000);
+  const local = daysFromCivil(d.getFullYear(), d.getMonth(), d.getDate()) * 86400 +
+    d.getHours() * 3600 + d.getMinutes() * 60 + d.getSeconds();
+  return local - Math.floor(t);
 }
 
 /**
@@ -177,19 +183,14 @@ export function mktimeStd(t: HttpTm): number {
   const naive = daysFromCivil(t.year, t.mon, 1) * 86400 + (t.mday - 1) * 86400 +
     t.hour * 3600 + t.min * 60 + t.sec;
   // Offset in force at that wall-clock time (two steps settle it, as mktime's search does).
-  let west = offsetWestAt(naive);
-  west = offsetWestAt(naive + west * 60);
+  let east = offsetEastAt(naive);
+  east = offsetEastAt(naive - east);
   // If that is summer time, use the zone's standard offset for the year instead: the
-  // larger of its January and July offsets (west-positive), whichever hemisphere.
-  const probe = new Date(naive * 1000);
-  const y = probe.getUTCFullYear();
-  const jan = new Date(0);
-  jan.setUTCFullYear(y, 0, 1);
-  const jul = new Date(0);
-  jul.setUTCFullYear(y, 6, 1);
-  const std = Math.max(jan.getTimezoneOffset(), jul.getTimezoneOffset());
-  if (west < std) west = std;
-  return naive + west * 60;
+  // smaller of its January and July offsets, whichever hemisphere.
+  const y = new Date(naive * 1000).getUTCFullYear();
+  const std = Math.min(offsetEastAt(daysFromCivil(y, 0, 1) * 86400), offsetEastAt(daysFromCivil(y, 6, 1) * 86400));
+  if (east > std) east = std;
+  return naive - east;
 }
 
 /** p0f's parse_date(): seconds since the epoch as a u32, 0 if the date does not parse. */
