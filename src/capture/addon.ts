@@ -8,6 +8,9 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { P0fFatalError } from '../errors.ts';
+import { type BpfProgram, bpfProgram } from './bpf.ts';
+import { dltToLinktype, linktypeToDlt } from './linktype.ts';
+import { BpfCompileError, type FilterCompiler } from './tcpdump-compile.ts';
 
 /** One open libpcap live handle (see native/p0f_pcap.cc for the record layout). */
 export interface NativeCapture {
@@ -52,9 +55,10 @@ export interface PcapAddon {
   openLive(iface: string, snaplen: number, promisc: boolean, timeoutMs: number,
            bufferSize?: number, immediate?: boolean): NativeCapture;
   /**
-   * pcap_compile for a link type. fileOrder -1 (default): on pcap_open_dead(), as for a
-   * live handle; 0 / 1: on a savefile handle in host / swapped byte order, which is what
-   * p0f -r compiles against (it differs for DLT_NULL and a few others).
+   * pcap_compile for a link type. fileOrder -1 (default): on pcap_open_dead(linktype), as
+   * for a live handle; 0 / 1: on a savefile handle in host / swapped byte order, which is
+   * what p0f -r compiles against (it differs for DLT_NULL and a few others). In that case
+   * `linktype` is the file header's LINKTYPE_ value (see nativeFilterCompiler).
    */
   compileFilter(rule: string, linktype: number, snaplen: number, optimize?: number,
                 netmask?: number, fileOrder?: -1 | 0 | 1): { insns: Uint32Array; error?: undefined } | { error: string; insns?: undefined };
@@ -131,4 +135,24 @@ export function requireAddon(what: string): PcapAddon {
   const a = loadAddon();
   if (a) return a;
   throw new P0fFatalError(`${what}: ${ADDON_HELP}`, `addon (${loadError ?? 'not loaded'})`);
+}
+
+/**
+ * A FilterCompiler (see tcpdump-compile.ts) over the addon's pcap_compile() on a savefile
+ * handle of the capture's link type and byte order: the program p0f -r would run, without
+ * spawning tcpdump. Null when the addon is not built.
+ */
+export function nativeFilterCompiler(): FilterCompiler | null {
+  const a = loadAddon();
+  if (!a) return null;
+  return (rule: string, linktype: number, snaplen: number, opts = {}): BpfProgram => {
+    let ft = dltToLinktype(linktype);
+    if (ft < 0) ft = linktype;
+    if (linktypeToDlt(ft) !== linktype) {
+      throw new BpfCompileError(`link type ${linktype} cannot be expressed in a capture file`);
+    }
+    const r = a.compileFilter(rule, ft, snaplen, 1, 0, opts.swapped ? 1 : 0);
+    if (r.error !== undefined) throw new BpfCompileError(r.error);
+    return bpfProgram(r.insns);
+  };
 }

@@ -8,7 +8,8 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ADDON_HELP, loadAddon } from '../../src/capture/addon.ts';
+import { ADDON_HELP, loadAddon, nativeFilterCompiler } from '../../src/capture/addon.ts';
+import { BpfCompileError, compileFilterWithTcpdump } from '../../src/capture/tcpdump-compile.ts';
 import { installLogLock } from '../../src/cli/live-log-lock.ts';
 import { lookupUser } from '../../src/cli/privs.ts';
 import { P0fFatalError } from '../../src/errors.ts';
@@ -59,6 +60,21 @@ describe('compileFilter', { skip }, () => {
       }
     });
   }
+
+  test('nativeFilterCompiler gives the programs compileFilterWithTcpdump gives', { skip: hasTcpdump() ? false : 'tcpdump not installed' }, () => {
+    const native = nativeFilterCompiler()!;
+    // DLTs whose file LINKTYPE_ differs (DLT_RAW 12 -> LINKTYPE_RAW 101) included.
+    for (const lt of [1, 12, 14, 0, 113, 276, 228]) {
+      for (const swapped of [false, true]) {
+        for (const rule of ['tcp', 'tcp and (port 80 or port 8080)', 'tcp and (ip6 and src host ::1)', 'tcp port (']) {
+          let a: string; let b: string;
+          try { a = Array.from(native(rule, lt, 65535, { swapped }).insns).join(','); } catch (e) { assert.ok(e instanceof BpfCompileError); a = `error: ${e.message}`; }
+          try { b = Array.from(compileFilterWithTcpdump(rule, lt, 65535, { swapped }).insns).join(','); } catch (e) { assert.ok(e instanceof BpfCompileError); b = `error: ${e.message}`; }
+          assert.equal(a, b, `${rule} on DLT ${lt}${swapped ? ' (swapped)' : ''}`);
+        }
+      }
+    }
+  });
 
   test('a dead handle (live semantics) differs for DLT_NULL, as libpcap intends', () => {
     const dead = addon!.compileFilter('tcp', 0, 65535);
