@@ -9,7 +9,8 @@ import { P0fFatalError, strerror } from '../errors.ts';
 import type { P0fSettings } from '../control/settings.ts';
 import { checkCombination, checkOfflineCapture, combinationNotes } from '../control/validate.ts';
 import { Engine } from '../engine/engine.ts';
-import { openCaptureFile, type CaptureFile } from '../engine/offline.ts';
+import { readOffline } from '../engine/offline.ts';
+import type { Database } from '../db/types.ts';
 import { formatConsole } from '../output/console.ts';
 import { formatJsonLine } from '../output/json.ts';
 import { formatLogLine } from '../output/log.ts';
@@ -89,7 +90,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 /** -r: read a capture file (or standard input for '-') to its end. */
-async function runOffline(s: P0fSettings, db: Awaited<ReturnType<typeof readDatabase>>, io: CliIo): Promise<number> {
+async function runOffline(s: P0fSettings, db: Database, io: CliIo): Promise<number> {
   const file = s.readFile!;
   checkOfflineCapture(s);
   if (file !== '-') {
@@ -99,10 +100,6 @@ async function runOffline(s: P0fSettings, db: Awaited<ReturnType<typeof readData
       throw new P0fFatalError(`Can't access file '${file}'.`, 'prepare_pcap(), p0f.c:472', strerror(e));
     }
   }
-  const capture: CaptureFile = await openCaptureFile(file, s.filterRule);
-  io.out(`[+] Will read pcap data from file '${file}'.\n`);
-  for (const line of capture.prepareFilter()) io.out(line);
-
   const warn = (msg: string) => io.err(`[!] WARNING: ${msg}\n`);
   const engine = new Engine({
     db,
@@ -112,13 +109,6 @@ async function runOffline(s: P0fSettings, db: Awaited<ReturnType<typeof readData
   });
 
   let log: FdWriter | null = null;
-  if (s.logFile !== undefined) {
-    log = new FdWriter(openLogFile(s.logFile));
-    io.out(`[+] Log file '${s.logFile}' opened for writing.\n`);
-  }
-  attachOutputs(engine, s, io, log);
-
-  if (!s.daemon) io.out('[+] Processing capture data.\n\n');
   let stop = false;
   const onSignal = () => {
     if (stop) process.exit(1);
@@ -127,15 +117,29 @@ async function runOffline(s: P0fSettings, db: Awaited<ReturnType<typeof readData
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await capture.run((lt, sec, usec, buf, off, caplen, wirelen) =>
-      engine.processFrame(lt, sec, usec, buf, off, caplen, wirelen), () => stop);
-    log?.flush();
-    if (stop) warn('User-initiated shutdown.');
-    if (result.truncated) warn(`Capture file '${file}' is truncated: ${result.truncated}`);
+    const result = await readOffline(file, {
+      filterRule: s.filterRule ?? null,
+      // Everything p0f does between opening the capture and its first packet.
+      onOpen: (_info, filter) => {
+        io.out(`[+] Will read pcap data from file '${file}'.\n`);
+        io.out(filter.banner);
+        if (s.logFile !== undefined) {
+          log = new FdWriter(openLogFile(s.logFile));
+          io.out(`[+] Log file '${s.logFile}' opened for writing.\n`);
+        }
+        attachOutputs(engine, s, io, log);
+        if (!s.daemon) io.out('[+] Processing capture data.\n\n');
+      },
+      onFrame: (lt, sec, usec, buf, off, caplen, wirelen) => engine.processFrame(lt, sec, usec, buf, off, caplen, wirelen),
+      shouldStop: () => stop,
+    });
+    (log as FdWriter | null)?.flush();
+    if (result.stopped) warn('User-initiated shutdown.');
+    else if (result.error !== null) warn(`Capture file '${file}' is truncated: ${result.error}`);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    log?.flush();
+    (log as FdWriter | null)?.flush();
   }
   if (!s.daemon) io.out(`\nAll done. Processed ${engine.packetCount} packets.\n`);
   return 0;

@@ -6,7 +6,8 @@
  * and applied only to the captures it concerns.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readCaptureFileSync } from '../../src/capture/read.ts';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +57,9 @@ export function splitLines(s: string): string[] {
  */
 export function normalizeConsole(lines: string[]): string[] {
   return lines
-    .filter((l) => !l.startsWith('--- p0f ') && !/^\[\+\] Closed \d+ file descriptors?\.$/.test(l))
+    .filter((l) => !l.startsWith('--- p0f ') && !/^\[\+\] Closed \d+ file descriptors?\.$/.test(l) &&
+      // The recorded consoles come from runs without -o; ours always writes a log to compare.
+      !/^\[\+\] Log file '.*' opened for writing\.$/.test(l))
     .map((l) => l.replace(/^(\[\+\] Loaded \d+ signatures? from ')[^']*('\.)$/, '$1DB$2'));
 }
 
@@ -102,15 +105,45 @@ export function runRealP0f(capture: string): { log: string[]; out: string[] } | 
   }
 }
 
-/** A copy of `capture` with 802.1Q/802.1ad tags removed (tcprewrite), or null if unavailable. */
+/**
+ * A classic-pcap copy of an Ethernet `capture` with 802.1Q / 802.1ad tags removed (every
+ * other byte kept), or null if it cannot be read. Timestamps keep microsecond precision.
+ */
 export function stripVlan(capture: string, dir: string): string | null {
-  const out = join(dir, basename(capture).replace(/\.pcapng$/, '.pcap'));
+  const out = join(dir, basename(capture).replace(/\.pcapng$/, '') + '.untagged.pcap');
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(24);
+  head.writeUInt32LE(0xa1b2c3d4, 0);
+  head.writeUInt16LE(2, 4);
+  head.writeUInt16LE(4, 6);
+  head.writeUInt32LE(262144, 16);
+  head.writeUInt32LE(1, 20);
+  parts.push(head);
   try {
-    execFileSync('tcprewrite', ['--enet-vlan=del', `--infile=${capture}`, `--outfile=${out}`], { stdio: 'ignore' });
-    return out;
+    const sink = (_lt: number, sec: number, usec: number, buf: Uint8Array, off: number, caplen: number, wirelen: number) => {
+      const frame = Buffer.from(buf.subarray(off, off + caplen));
+      let body = frame;
+      let cut = 0;
+      for (;;) {
+        if (body.length < 18) break;
+        const et = body.readUInt16BE(12);
+        if (et !== 0x8100 && et !== 0x88a8 && et !== 0x9100) break;
+        body = Buffer.concat([body.subarray(0, 12), body.subarray(16)]);
+        cut += 4;
+      }
+      const rec = Buffer.alloc(16);
+      rec.writeUInt32LE(sec >>> 0, 0);
+      rec.writeUInt32LE(usec, 4);
+      rec.writeUInt32LE(body.length, 8);
+      rec.writeUInt32LE(Math.max(body.length, wirelen - cut), 12);
+      parts.push(rec, body);
+    };
+    readCaptureFileSync(capture, sink);
   } catch {
     return null;
   }
+  writeFileSync(out, Buffer.concat(parts));
+  return out;
 }
 
 export interface LineDiff {
