@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { alive, createTestNet, liveSkipReason, type TestNet, waitFor } from './netns.ts';
+import { createTestNet, liveSkipReason, type TestNet, waitFor } from './netns.ts';
 import {
   afterBanner, fatalText, haveRealP0f, logRecords, REAL_FP, runOurs, runReal, startOurs, startReal, withoutClosedFds,
 } from './p0f-proc.ts';
@@ -108,7 +108,7 @@ describe('p0f live', { skip }, () => {
       assert.equal(await ref.exited, 0, ref.stderr);
       assert.deepEqual(recs, logRecords(realLog));
       // Everything after the banner is the same, down to the packet count.
-      assert.equal(withoutClosedFds(afterBanner(ours.stdout)), withoutClosedFds(afterBanner(ref.stdout)));
+      assert.equal(withoutClosedFds(afterBanner(ours.stdout)), withoutClosedFds(afterBanner(ref.stdout)).replace(realLog, ourLog));
       assert.equal(ours.stderr, ref.stderr);
     }
   });
@@ -173,9 +173,18 @@ describe('p0f live', { skip }, () => {
       }
     });
 
-    test('a log path that is a symlink or not a regular file', () => {
+    test('a log path that is a symlink, a directory or not a regular file', () => {
+      compare(['-i', tn.hostIf, '-o', '/dev/null'],
+        "[-] PROGRAM ABORT : '/dev/null' is not a regular file.\n         Location : open_log(), p0f.c:229\n\n");
       compare(['-i', tn.hostIf, '-o', dir],
-        `[-] PROGRAM ABORT : '${dir}' is not a regular file.\n         Location : open_log(), p0f.c:229\n\n`);
+        `[-] SYSTEM ERROR : Cannot open '${dir}'.\n        Location : open_log(), p0f.c:233\n      OS message : Is a directory\n\n`);
+      const target = join(dir, 'target.log');
+      const link = join(dir, 'link.log');
+      writeFileSync(target, '');
+      symlinkSync(target, link);
+      compare(['-i', tn.hostIf, '-o', link],
+        `[-] SYSTEM ERROR : Cannot open '${link}'.\n        Location : open_log(), p0f.c:233\n      OS message : Too many levels of symbolic links\n\n`);
+      assert.equal(readFileSync(target, 'latin1'), '');
     });
 
     test('missing user', () => {
