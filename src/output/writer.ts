@@ -1,33 +1,38 @@
 /**
- * A buffered writer over a file descriptor. Text is gathered as latin1 strings and
- * written in large chunks with writeSync, so output order is exactly the order of calls
- * (p0f interleaves stdout and stderr line by line; callers flush one before the other).
+ * A buffered writer over a file descriptor. Text arrives as latin1 strings (one char per
+ * byte) and is copied straight into one reusable byte buffer, which is written with
+ * writeSync when full: no joins, no per-write allocations. Output order is exactly the
+ * order of calls (p0f interleaves stdout and stderr line by line; callers flush one
+ * before writing the other).
  */
 import { writeSync } from 'node:fs';
 
-const FLUSH_AT = 64 * 1024;
+const SIZE = 256 * 1024;
 
 export class FdWriter {
   readonly fd: number;
-  private parts: string[] = [];
-  private size = 0;
+  private readonly buf = Buffer.allocUnsafe(SIZE);
+  private len = 0;
 
   constructor(fd: number) {
     this.fd = fd;
   }
 
   write(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= FLUSH_AT) this.flush();
+    if (this.len + s.length > SIZE) {
+      this.flush();
+      if (s.length > SIZE) {
+        writeAll(this.fd, Buffer.from(s, 'latin1'));
+        return;
+      }
+    }
+    this.len += this.buf.write(s, this.len, 'latin1');
   }
 
   flush(): void {
-    if (!this.size) return;
-    const buf = Buffer.from(this.parts.length === 1 ? this.parts[0]! : this.parts.join(''), 'latin1');
-    this.parts = [];
-    this.size = 0;
-    writeAll(this.fd, buf);
+    if (!this.len) return;
+    writeAll(this.fd, this.buf.subarray(0, this.len));
+    this.len = 0;
   }
 }
 

@@ -11,17 +11,36 @@ export function addrToStr(bytes: Uint8Array, ipVer: 4 | 6): string {
   return s;
 }
 
-/** A well-mixed 32-bit hash of an address (4 or 16 bytes). Only spreads buckets: not semantic. */
-export function addrHash(bytes: Uint8Array, ipVer: 4 | 6): number {
-  let h = 0x811c9dc5;
-  const n = ipVer === 4 ? 4 : 16;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h >>> 0;
+/** An address as four big-endian int32 words (IPv4: w0 only, the rest 0). */
+export interface AddrWords {
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
 }
 
-export function addrEquals(a: Uint8Array, b: Uint8Array, ipVer: 4 | 6): boolean {
-  if (a[0] !== b[0] || a[1] !== b[1] || a[2] !== b[2] || a[3] !== b[3]) return false;
-  if (ipVer === 4) return true;
-  for (let i = 4; i < 16; i++) if (a[i] !== b[i]) return false;
-  return true;
+function word(b: Uint8Array, i: number): number {
+  return (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+}
+
+/** Fill `out` with the words of an address (reusable scratch: no allocation). */
+export function addrWords(bytes: Uint8Array, ipVer: 4 | 6, out: AddrWords): AddrWords {
+  out.w0 = word(bytes, 0);
+  if (ipVer === 4) {
+    out.w1 = out.w2 = out.w3 = 0;
+  } else {
+    out.w1 = word(bytes, 4);
+    out.w2 = word(bytes, 8);
+    out.w3 = word(bytes, 12);
+  }
+  return out;
+}
+
+/** A well-mixed 32-bit hash of an address. Only spreads buckets: not semantic. */
+export function wordsHash(w: AddrWords): number {
+  let h = Math.imul(w.w0 ^ 0x811c9dc5, 0x01000193);
+  h = Math.imul(h ^ w.w1, 0x01000193);
+  h = Math.imul(h ^ w.w2, 0x01000193);
+  h = Math.imul(h ^ w.w3, 0x01000193);
+  return (h ^ (h >>> 15)) >>> 0;
 }

@@ -7,7 +7,7 @@
  * Bucket counts differ from p0f (they scale with the limits): they only spread the
  * chains and never change which record is found.
  */
-import { addrEquals, addrHash, addrToStr } from './addr.ts';
+import { addrToStr, type AddrWords, addrWords, wordsHash } from './addr.ts';
 import { Flow, HostData } from './types.ts';
 
 /** p0f's KILL_PERCENT. */
@@ -71,10 +71,18 @@ export class Tracker {
 
   // ---------------------------------------------------------------- hosts
 
+  /** Scratch words for lookups (no allocation per packet). */
+  private readonly sw: AddrWords = { w0: 0, w1: 0, w2: 0, w3: 0 };
+  private readonly dw: AddrWords = { w0: 0, w1: 0, w2: 0, w3: 0 };
+
   lookupHost(addr: Uint8Array, ipVer: 4 | 6): HostData | null {
-    let h = this.hostBuckets[addrHash(addr, ipVer) & this.hostMask] ?? null;
+    return this.findHost(addrWords(addr, ipVer, this.sw), ipVer);
+  }
+
+  private findHost(w: AddrWords, ipVer: 4 | 6): HostData | null {
+    let h = this.hostBuckets[wordsHash(w) & this.hostMask] ?? null;
     while (h) {
-      if (h.ipVer === ipVer && addrEquals(addr, h.addrBytes, ipVer)) return h;
+      if (h.w0 === w.w0 && h.w1 === w.w1 && h.w2 === w.w2 && h.w3 === w.w3 && h.ipVer === ipVer) return h;
       h = h.next;
     }
     return null;
@@ -85,11 +93,10 @@ export class Tracker {
     for (let h = this.hostOldest; h; h = h.newer) yield h;
   }
 
-  private createHost(addr: Uint8Array, ipVer: 4 | 6, now: number): HostData {
+  private createHost(addr: Uint8Array, w: AddrWords, ipVer: 4 | 6, now: number): HostData {
     if (this.hostCount > this.limits.maxHosts) this.nukeHosts();
-    const bytes = addr.slice(0, ipVer === 4 ? 4 : 16);
-    const hash = addrHash(bytes, ipVer);
-    const h = new HostData(ipVer, addrToStr(bytes, ipVer), bytes, hash, now);
+    const hash = wordsHash(w);
+    const h = new HostData(ipVer, addrToStr(addr, ipVer), w, hash, now);
     const b = hash & this.hostMask;
     h.next = this.hostBuckets[b]!;
     this.hostBuckets[b] = h;
@@ -150,24 +157,26 @@ export class Tracker {
   // ---------------------------------------------------------------- flows
 
   /** Symmetric flow hash: swapping source and destination gives the same bucket. */
-  private static flowHash(src: Uint8Array, dst: Uint8Array, ipVer: 4 | 6, sport: number, dport: number): number {
-    return (addrHash(src, ipVer) ^ addrHash(dst, ipVer) ^ Math.imul(sport ^ dport, 0x9e3779b1)) >>> 0;
+  private static flowHash(s: AddrWords, d: AddrWords, sport: number, dport: number): number {
+    return (wordsHash(s) ^ wordsHash(d) ^ Math.imul(sport ^ dport, 0x9e3779b1)) >>> 0;
   }
 
   /** Direction of the last successful lookupFlow: true = client to server. */
   lastToSrv = false;
 
   lookupFlow(src: Uint8Array, dst: Uint8Array, ipVer: 4 | 6, sport: number, dport: number): Flow | null {
-    let f = this.flowBuckets[Tracker.flowHash(src, dst, ipVer, sport, dport) & this.flowMask] ?? null;
+    const s = addrWords(src, ipVer, this.sw);
+    const d = addrWords(dst, ipVer, this.dw);
+    let f = this.flowBuckets[Tracker.flowHash(s, d, sport, dport) & this.flowMask] ?? null;
     while (f) {
-      if (f.client.ipVer === ipVer) {
-        if (sport === f.cliPort && dport === f.srvPort &&
-            addrEquals(src, f.client.addrBytes, ipVer) && addrEquals(dst, f.server.addrBytes, ipVer)) {
+      const c = f.client;
+      const v = f.server;
+      if (c.ipVer === ipVer) {
+        if (sport === f.cliPort && dport === f.srvPort && sameWords(c, s) && sameWords(v, d)) {
           this.lastToSrv = true;
           return f;
         }
-        if (dport === f.cliPort && sport === f.srvPort &&
-            addrEquals(dst, f.client.addrBytes, ipVer) && addrEquals(src, f.server.addrBytes, ipVer)) {
+        if (dport === f.cliPort && sport === f.srvPort && sameWords(c, d) && sameWords(v, s)) {
           this.lastToSrv = false;
           return f;
         }
@@ -181,17 +190,19 @@ export class Tracker {
                     seq: number, now: number): Flow {
     if (this.flowCount > this.limits.maxConn) this.nukeFlows(false);
 
-    let client = this.lookupHost(src, ipVer);
-    if (client) this.touchHost(client, now); else client = this.createHost(src, ipVer, now);
-    let server = this.lookupHost(dst, ipVer);
-    if (server) this.touchHost(server, now); else server = this.createHost(dst, ipVer, now);
+    const s = addrWords(src, ipVer, this.sw);
+    let client = this.findHost(s, ipVer);
+    if (client) this.touchHost(client, now); else client = this.createHost(src, s, ipVer, now);
+    const d = addrWords(dst, ipVer, this.dw);
+    let server = this.findHost(d, ipVer);
+    if (server) this.touchHost(server, now); else server = this.createHost(dst, d, ipVer, now);
 
     client.useCnt++;
     server.useCnt++;
     client.totalConn++;
     server.totalConn++;
 
-    const hash = Tracker.flowHash(src, dst, ipVer, sport, dport);
+    const hash = Tracker.flowHash(addrWords(src, ipVer, this.sw), addrWords(dst, ipVer, this.dw), sport, dport);
     const f = new Flow(hash, client, server, sport, dport, seq, now);
     const b = hash & this.flowMask;
     f.next = this.flowBuckets[b]!;
@@ -256,4 +267,8 @@ export class Tracker {
     while (this.flowOldest) this.destroyFlow(this.flowOldest);
     while (this.hostOldest) this.destroyHost(this.hostOldest);
   }
+}
+
+function sameWords(h: HostData, w: AddrWords): boolean {
+  return h.w0 === w.w0 && h.w1 === w.w1 && h.w2 === w.w2 && h.w3 === w.w3;
 }

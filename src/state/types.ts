@@ -6,6 +6,7 @@
  * hot path allocates nothing to find or reorder them.
  */
 import type { HttpSig, TcpSig } from '../db/types.ts';
+import type { AddrWords } from './addr.ts';
 
 /** p0f's NAT_SCORES: size of the NAT scoreboard window. */
 export const NAT_SCORES = 32;
@@ -41,11 +42,17 @@ export class HostData {
   lastSeen: number;
   totalConn = 0;
   readonly ipVer: 4 | 6;
-  /** Address as p0f prints it; also the table key. */
+  /** Address as p0f prints it. */
   readonly addr: string;
-  /** Raw address bytes (4 or 16), for the API and for comparisons. */
-  readonly addrBytes: Uint8Array;
-  /** Hash of the address bytes (table bucket selection). */
+  /**
+   * The address as four big-endian 32-bit words (int32; IPv4 uses w0 only). Four small
+   * integers cost far less than a typed array per host and compare faster.
+   */
+  readonly w0: number;
+  readonly w1: number;
+  readonly w2: number;
+  readonly w3: number;
+  /** Hash of the address (table bucket selection). */
   readonly hash: number;
 
   lastSyn: TcpSig | null = null;
@@ -76,10 +83,26 @@ export class HostData {
   badSw = 0;
   httpRespPort = 0;
 
-  constructor(ipVer: 4 | 6, addr: string, addrBytes: Uint8Array, hash: number, now: number) {
+  /** The address bytes (4 or 16), made on demand (API answers, tools). */
+  get addrBytes(): Uint8Array {
+    const b = new Uint8Array(this.ipVer === 4 ? 4 : 16);
+    const dv = new DataView(b.buffer);
+    dv.setInt32(0, this.w0);
+    if (this.ipVer === 6) {
+      dv.setInt32(4, this.w1);
+      dv.setInt32(8, this.w2);
+      dv.setInt32(12, this.w3);
+    }
+    return b;
+  }
+
+  constructor(ipVer: 4 | 6, addr: string, w: AddrWords, hash: number, now: number) {
     this.ipVer = ipVer;
     this.addr = addr;
-    this.addrBytes = addrBytes;
+    this.w0 = w.w0;
+    this.w1 = w.w1;
+    this.w2 = w.w2;
+    this.w3 = w.w3;
     this.hash = hash;
     this.firstSeen = now;
     this.lastSeen = now;

@@ -1,3 +1,4 @@
+import { addrWords } from '../../src/state/addr.ts';
 /**
  * Shared scaffolding for the HTTP tests: a recording FpContext, flows between two hosts,
  * and a feeder that appends segments the way the engine does (in order, capped at
@@ -44,8 +45,8 @@ export function fpDb(body: string): Database {
 }
 
 export function hosts(): { cli: HostData; srv: HostData } {
-  const cli = new HostData(4, '10.0.0.1', new Uint8Array([10, 0, 0, 1]), 1, 0);
-  const srv = new HostData(4, '10.0.0.2', new Uint8Array([10, 0, 0, 2]), 2, 0);
+  const cli = new HostData(4, '10.0.0.1', addrWords(new Uint8Array([10, 0, 0, 1]), 4, { w0: 0, w1: 0, w2: 0, w3: 0 }), 1, 0);
+  const srv = new HostData(4, '10.0.0.2', addrWords(new Uint8Array([10, 0, 0, 2]), 4, { w0: 0, w1: 0, w2: 0, w3: 0 }), 2, 0);
   return { cli, srv };
 }
 

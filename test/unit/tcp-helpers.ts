@@ -1,3 +1,4 @@
+import { addrWords } from '../../src/state/addr.ts';
 /**
  * Shared fixtures for the tcp / mtu / uptime unit tests: a recording FpContext, flows on
  * fresh hosts, small inline databases and PacketData built from p0f.fp-like text.
@@ -57,7 +58,7 @@ export function mkHost(ipVer: 4 | 6 = 4): HostData {
   bytes[0] = 10;
   bytes[bytes.length - 2] = (n >> 8) & 0xff;
   bytes[bytes.length - 1] = n & 0xff;
-  return new HostData(ipVer, `10.0.${(n >> 8) & 0xff}.${n & 0xff}`, bytes, n, 1_000_000);
+  return new HostData(ipVer, `10.0.${(n >> 8) & 0xff}.${n & 0xff}`, addrWords(bytes, ipVer, { w0: 0, w1: 0, w2: 0, w3: 0 }), n, 1_000_000);
 }
 
 export function mkFlow(opts: { client?: HostData; server?: HostData; cliPort?: number; ipVer?: 4 | 6 } = {}): Flow {
