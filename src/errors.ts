@@ -56,6 +56,11 @@ export function strerror(err: unknown): string {
     case 'ENAMETOOLONG': return 'File name too long';
     case 'EROFS': return 'Read-only file system';
     case 'ENOSPC': return 'No space left on device';
+    case 'ECONNREFUSED': return 'Connection refused';
+    case 'ENOTSOCK': return 'Socket operation on non-socket';
+    case 'EPIPE': return 'Broken pipe';
+    case 'ECONNRESET': return 'Connection reset by peer';
+    case 'EAGAIN': return 'Resource temporarily unavailable';
     default: return (err as Error | undefined)?.message ?? String(err);
   }
 }
