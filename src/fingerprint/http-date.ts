@@ -164,15 +164,48 @@ function daysFromCivil(year: number, mon: number, mday: number): number {
   return era * 146097 + doe - 719468;
 }
 
+/** Proleptic Gregorian year containing day `z` (days since 1970-01-01). */
+function yearOfDay(z: number): number {
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  return yoe + era * 400 + (mp >= 10 ? 1 : 0);
+}
+
 /**
  * The zone's UTC offset (seconds east) at unix second `t`, to the second: old local mean
  * times have odd seconds that getTimezoneOffset() rounds away, so read the local fields.
  */
 function offsetEastAt(t: number): number {
   const d = new Date(t * 1000);
+  // Whole-minute offsets (all modern zones): getTimezoneOffset() is exact.
+  if (d.getSeconds() === d.getUTCSeconds()) return -d.getTimezoneOffset() * 60;
   const local = daysFromCivil(d.getFullYear(), d.getMonth(), d.getDate()) * 86400 +
     d.getHours() * 3600 + d.getMinutes() * 60 + d.getSeconds();
   return local - Math.floor(t);
+}
+
+// Standard offset per year, remembered for the TZ it was computed under.
+let stdTz: string | undefined = '\0';
+const stdByYear = new Map<number, number>();
+
+/** The zone's standard-time offset in year `y`: the smaller of its January and July offsets. */
+function stdOffsetEast(y: number): number {
+  const tz = process.env['TZ'];
+  if (tz !== stdTz) {
+    stdTz = tz;
+    stdByYear.clear();
+  }
+  let std = stdByYear.get(y);
+  if (std === undefined) {
+    std = Math.min(offsetEastAt(daysFromCivil(y, 0, 1) * 86400), offsetEastAt(daysFromCivil(y, 6, 1) * 86400));
+    if (stdByYear.size > 64) stdByYear.clear();
+    stdByYear.set(y, std);
+  }
+  return std;
 }
 
 /**
@@ -187,8 +220,7 @@ export function mktimeStd(t: HttpTm): number {
   east = offsetEastAt(naive - east);
   // If that is summer time, use the zone's standard offset for the year instead: the
   // smaller of its January and July offsets, whichever hemisphere.
-  const y = new Date(naive * 1000).getUTCFullYear();
-  const std = Math.min(offsetEastAt(daysFromCivil(y, 0, 1) * 86400), offsetEastAt(daysFromCivil(y, 6, 1) * 86400));
+  const std = stdOffsetEast(yearOfDay(Math.floor(naive / 86400)));
   if (east > std) east = std;
   return naive - east;
 }
