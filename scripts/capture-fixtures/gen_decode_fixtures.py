@@ -76,9 +76,8 @@ def pcap_file(path, linktype, packets, snaplen=65535, be=False, nsec=False, kuz=
     magic = 0xA1B23C4D if nsec else (0xA1B2CD34 if kuz else 0xA1B2C3D4)
     out = [struct.pack(e + "IHHiIII", magic, version[0], version[1], 0, 0, snaplen, linktype)]
     for i, p in enumerate(packets):
-        ts, data = p if isinstance(p, tuple) else (T0 + i, p)
-        sec = int(ts)
-        frac = int(round((ts - sec) * (1e9 if nsec else 1e6)))
+        # (sec, fraction in the file's unit, data) or just data.
+        sec, frac, data = p if isinstance(p, tuple) else (T0 + i, 0, p)
         out.append(struct.pack(e + "IIII", sec, frac, len(data), len(data)))
         if kuz:
             out.append(struct.pack(e + "iHBx", 1, 0x0800, 0))
@@ -353,8 +352,8 @@ def fmt_files():
     files = {}
     files["fmt-le.pcap"] = dict(kind="pcap", pk=flow)
     files["fmt-be.pcap"] = dict(kind="pcap", pk=flow, be=True)
-    files["fmt-nsec.pcap"] = dict(kind="pcap", pk=[(T0 + 0.123456789, flow[0]), (T0 + 1.999999999, flow[1])], nsec=True)
-    files["fmt-nsec-be.pcap"] = dict(kind="pcap", pk=[(T0 + 0.5, flow[0])], nsec=True, be=True)
+    files["fmt-nsec.pcap"] = dict(kind="pcap", pk=[(T0, 123456789, flow[0]), (T0 + 1, 999999999, flow[1])], nsec=True)
+    files["fmt-nsec-be.pcap"] = dict(kind="pcap", pk=[(T0, 500000000, flow[0])], nsec=True, be=True)
     files["fmt-kuz.pcap"] = dict(kind="pcap", pk=flow, kuz=True)
     files["fmt-v22.pcap"] = dict(kind="pcap", pk=flow, version=(2, 2))
     files["fmt-snap60.pcap"] = dict(kind="pcap", pk=flow, snaplen=60)
