@@ -29,7 +29,7 @@ function at(s: string, i: number): number {
 /**
  * The `lang` field for an Accept-Language value: `none` unless it starts with exactly two
  * letters, then the language name, or null (printed ???) for a code not in the table.
- * Sets `out.name` to the language name when found (what the host record keeps).
+ * `name` is the language name when one was found (what the host record keeps).
  */
 export function httpLangField(lang: string | null): { field: string | null; name: string | null } {
   if (lang !== null && isAlpha(at(lang, 0)) && isAlpha(at(lang, 1)) && !isAlpha(at(lang, 2))) {
