@@ -139,7 +139,7 @@ export interface TcpOpts {
 }
 
 export function tcpSeg(t: TcpOpts = {}): Buffer {
-  let opts = Buffer.from(t.opts ?? []);
+  let opts: Buffer = Buffer.from(t.opts ?? []);
   if (t.doff === undefined && opts.length % 4 !== 0) opts = cat(opts, Buffer.alloc(4 - (opts.length % 4)));
   const doff = t.doff ?? (20 + opts.length) / 4;
   const h = Buffer.alloc(20);
