@@ -68,20 +68,34 @@ export function readCaptureFileSync(path: string, sink: PacketSink, opts: ReadOp
  */
 export async function readCaptureStream(stream: Readable, sink: PacketSink, opts: ReadOptions = {}): Promise<ReadResult> {
   const parser = new CaptureParser(sink, opts);
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   let stopped = false;
   try {
-    for await (const piece of stream) {
+    for (;;) {
       if (opts.shouldStop?.()) {
         stopped = true;
         break;
       }
-      const bytes = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece as Uint8Array;
-      parser.push(bytes);
+      let next: IteratorResult<Buffer | string>;
+      try {
+        next = await it.next();
+      } catch (e) {
+        // Only a failing read is libpcap's "error reading dump file"; exceptions from the
+        // sink or onOpen propagate untouched.
+        parser.abort(`error reading dump file: ${strerror(e)}`);
+        break;
+      }
+      if (next.done) break;
+      const piece = next.value;
+      parser.push(typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece);
       if (parser.done) break;
     }
-  } catch (e) {
-    if ((e as { name?: string }).name === 'P0fFatalError') throw e;
-    parser.abort(`error reading dump file: ${strerror(e)}`);
+  } finally {
+    try {
+      await it.return?.();
+    } catch {
+      // The stream had already failed.
+    }
   }
   return finish(parser, stopped);
 }

@@ -292,5 +292,16 @@ describe('pcap: file and stream helpers', () => {
       { message: 'pcap_open_offline: truncated dump file; tried to read 4 file header bytes, only got 0' });
   });
 
+  it('lets exceptions from the sink through; a failing stream is a read error', async () => {
+    assert.throws(() => readCaptureFileSync(path, () => { throw new Error('engine bug'); }), /engine bug/);
+    await assert.rejects(readCaptureStream(Readable.from([file]), () => { throw new Error('engine bug'); }), /engine bug/);
+    const failing = new Readable({ read() {} });
+    failing.push(file.subarray(0, 300));
+    setImmediate(() => failing.destroy(Object.assign(new Error('EIO'), { code: 'EIO' })));
+    const r = await readCaptureStream(failing, () => {});
+    assert.ok(r.packets > 0 && r.packets < 50);
+    assert.equal(r.error, 'error reading dump file: EIO');
+  });
+
   it('cleans up', () => rmSync(dir, { recursive: true, force: true }));
 });
