@@ -20,7 +20,7 @@ import { daemonDetach, openNullFd } from './daemon.ts';
 import type { CliIo } from './io.ts';
 import { prepareBpf } from './live-filter.ts';
 import { installLogLock, logLockWarning } from './live-log-lock.ts';
-import { attachOutputs } from './p0f.ts';
+import { attachEngineOutputs } from './p0f.ts';
 import { dropPrivs } from './privs.ts';
 
 /** A running API server, as the live loop needs it. */
@@ -134,7 +134,7 @@ export async function runLive(s: P0fSettings, db: Database, io: CliIo, deps: Liv
       daemonDetach(nullFd);
     }
 
-    attachOutputs(engine, s, io, log);
+    attachEngineOutputs(engine, s, io, log);
 
     // abort_handler(): first signal stops cleanly, the second exits at once.
     let stopping = false;

@@ -2,19 +2,17 @@
  * The `p0f` command: p0f 3.09b's main() over the engine. Messages, their order and exit
  * codes are p0f's; only the banner names this package.
  */
-import { accessSync, constants as fsc } from 'node:fs';
 import { readDatabase } from '../db/readfp.ts';
 import { locateDatabase } from '../db/locate.ts';
-import { P0fFatalError, strerror } from '../errors.ts';
+import { P0fFatalError } from '../errors.ts';
 import type { P0fSettings } from '../control/settings.ts';
-import { checkCombination, checkOfflineCapture, combinationNotes } from '../control/validate.ts';
+import { checkCombination, combinationNotes } from '../control/validate.ts';
 import { Engine } from '../engine/engine.ts';
-import { readOffline } from '../engine/offline.ts';
+import { Sensor } from '../control/sensor.ts';
 import type { Database } from '../db/types.ts';
 import { formatConsole } from '../output/console.ts';
 import { formatJsonLine } from '../output/json.ts';
 import { formatLogLine } from '../output/log.ts';
-import { openLogFile } from '../output/log-file.ts';
 import { FdWriter } from '../output/writer.ts';
 import { parseArgs } from './args.ts';
 import { isDaemonChild, spawnDaemon } from './daemon.ts';
@@ -89,68 +87,49 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   return runOffline(s, db, io);
 }
 
-/** -r: read a capture file (or standard input for '-') to its end. */
+/** -r: read a capture file (or standard input for '-') to its end, through the Sensor. */
 async function runOffline(s: P0fSettings, db: Database, io: CliIo): Promise<number> {
-  const file = s.readFile!;
-  checkOfflineCapture(s);
-  if (file !== '-') {
-    try {
-      accessSync(file, fsc.R_OK);
-    } catch (e) {
-      throw new P0fFatalError(`Can't access file '${file}'.`, 'prepare_pcap(), p0f.c:472', strerror(e));
-    }
-  }
   const warn = (msg: string) => io.err(`[!] WARNING: ${msg}\n`);
-  const engine = new Engine({
-    db,
-    offline: true,
-    onWarning: warn,
-    limits: { maxConn: s.maxConn, maxHosts: s.maxHosts, connMaxAge: s.connMaxAge, hostIdleLimit: s.hostIdleLimit },
+  const sensor = new Sensor({ ...s, db, cooperative: false }, {
+    status: (l) => io.out(l),
+    warning: warn,
+    error: (t) => io.err(t),
   });
-
-  let log: FdWriter | null = null;
+  // Console or NDJSON report (the log is the sensor's own output).
+  attachOutputs(sensor, s, io);
   let stop = false;
   const onSignal = () => {
     if (stop) process.exit(1);
     stop = true;
+    void sensor.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await readOffline(file, {
-      filterRule: s.filterRule ?? null,
-      // Everything p0f does between opening the capture and its first packet.
-      onOpen: (_info, filter) => {
-        io.out(`[+] Will read pcap data from file '${file}'.\n`);
-        io.out(filter.banner);
-        if (s.logFile !== undefined) {
-          log = new FdWriter(openLogFile(s.logFile));
-          io.out(`[+] Log file '${s.logFile}' opened for writing.\n`);
-        }
-        attachOutputs(engine, s, io, log);
-        if (!s.daemon) io.out('[+] Processing capture data.\n\n');
-      },
-      onFrame: (lt, sec, usec, buf, off, caplen, wirelen) => engine.processFrame(lt, sec, usec, buf, off, caplen, wirelen),
-      shouldStop: () => stop,
-    });
-    (log as FdWriter | null)?.flush();
+    await sensor.start();
+    const result = await sensor.finished;
     if (result.stopped) warn('User-initiated shutdown.');
-    else if (result.error !== null) warn(`Capture file '${file}' is truncated: ${result.error}`);
+    else if (result.truncated !== null) warn(`Capture file '${s.readFile}' is truncated: ${result.truncated}`);
+    if (!s.daemon) io.out(`\nAll done. Processed ${result.packets} packets.\n`);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    (log as FdWriter | null)?.flush();
   }
-  if (!s.daemon) io.out(`\nAll done. Processed ${engine.packetCount} packets.\n`);
   return 0;
 }
 
-/** Console report (or NDJSON with --json) and the -o log, fed by the engine. */
-export function attachOutputs(engine: Engine, s: P0fSettings, io: CliIo, log: FdWriter | null): void {
+/** Console report (or NDJSON with --json) and the -o log, fed by an engine directly. */
+export function attachEngineOutputs(engine: Engine, s: P0fSettings, io: CliIo, log: FdWriter | null): void {
   if (s.json) engine.onObservation((o) => io.out(formatJsonLine(o)));
   else if (!s.daemon) engine.onObservation((o) => io.out(formatConsole(o)));
   if (log) {
     const w = log;
     engine.onObservation((o) => w.write(formatLogLine(o)));
   }
+}
+
+/** Console report (or NDJSON with --json), fed by the sensor's observations. */
+export function attachOutputs(sensor: Sensor, s: P0fSettings, io: CliIo): void {
+  if (s.json) sensor.on('observation', (o) => io.out(formatJsonLine(o)));
+  else if (!s.daemon) sensor.on('observation', (o) => io.out(formatConsole(o)));
 }
