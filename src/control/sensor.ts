@@ -39,6 +39,8 @@ export interface SensorHooks {
   error?: (text: string) => void;
   /** Called after privileges are dropped, right before the main loop (daemon detach). */
   beforeLoop?: () => void;
+  /** Live capture: called after each batch of packets (the CLI flushes its console then). */
+  afterBatch?: () => void;
   /** Live capture tuning (tests, benchmarks). */
   capture?: Partial<Omit<LiveCaptureOptions, 'iface' | 'promisc'>>;
 }
@@ -214,8 +216,8 @@ export class Sensor extends EventEmitter {
       filterRule: s.filterRule ?? null,
       yieldEvery: s.cooperative ?? true,
       // Everything p0f does between opening the capture and its first packet.
-      onOpen: (_info, filter) => {
-        this.hooks.status?.(`[+] Will read pcap data from file '${file}'.\n`);
+      onOpen: () => this.hooks.status?.(`[+] Will read pcap data from file '${file}'.\n`),
+      onFilter: (filter) => {
         this.hooks.status?.(filter.banner);
         this.openLog();
         if (!s.daemon) this.hooks.status?.('[+] Processing capture data.\n\n');
@@ -310,7 +312,10 @@ export class Sensor extends EventEmitter {
     capture.start(
       (lt, sec, usec, buf, off, caplen, wirelen) => engine.processFrame(lt, sec, usec, buf, off, caplen, wirelen),
       (err) => this.wakeLive?.(err),
-      () => this.flush(),
+      () => {
+        this.flush();
+        this.hooks.afterBatch?.();
+      },
     );
     this.finishedPromise = stopped.then(async (failure) => {
       capture.stop();

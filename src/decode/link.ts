@@ -156,6 +156,13 @@ export class LinkDecoder {
     return r === PARSE_OK;
   }
 
+  /** Where this decoder finds the IP header in a frame (tools and tests; not the hot path). */
+  ipOffset(linktype: number, buf: Uint8Array, off: number, caplen: number, wirelen: number): number {
+    let len = wirelen < caplen ? wirelen : caplen;
+    if (len > SNAPLEN) len = SNAPLEN;
+    return this.compat ? this.guessedOffset(linktype, buf, off, len) : this.linkOffset(linktype, buf, off, len);
+  }
+
   /** The link offset p0f settled on for a link type (-1: none yet, -2: guessing failed). */
   p0fLinkOffset(linktype: number): number {
     return this.states.get(linktype)?.linkOff ?? -1;

@@ -15,8 +15,10 @@ import type { CaptureInfo, PacketSink } from '../capture/types.ts';
 export interface OfflineOptions {
   /** The trailing filter rule, or null for p0f's default. */
   filterRule: string | null;
-  /** Called once the header is read, with the filter p0f would use. */
-  onOpen: (info: CaptureInfo, filter: PreparedFilter) => void;
+  /** Called once the header is read (p0f's pcap_open_offline succeeded). */
+  onOpen: (info: CaptureInfo) => void;
+  /** Then with the filter p0f compiles for it (prepare_bpf), before the first packet. */
+  onFilter: (filter: PreparedFilter) => void;
   /** Frames that pass the filter. */
   onFrame: PacketSink;
   shouldStop?: () => boolean;
@@ -57,7 +59,8 @@ export async function readOffline(path: string, opts: OfflineOptions): Promise<R
   const onOpen = (info: CaptureInfo) => {
     snaplen = info.snaplen;
     swapped = info.swapped;
-    opts.onOpen(info, filterFor(info.linktype));
+    opts.onOpen(info);
+    opts.onFilter(filterFor(info.linktype));
   };
 
   const readOpts = { onOpen, shouldStop: opts.shouldStop };

@@ -8,6 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readCaptureFileSync } from '../../src/capture/read.ts';
+import { bpfFilter } from '../../src/capture/bpf.ts';
+import { defaultFilter } from '../../src/capture/filter.ts';
+import { LinkDecoder } from '../../src/decode/link.ts';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,14 +30,14 @@ export interface RunResult {
 }
 
 /** Run our p0f on `capture` (a path), with the database p0f's truth was made with. */
-export async function runOurs(capture: string, extraArgs: string[] = []): Promise<RunResult> {
+export async function runOurs(capture: string, extraArgs: string[] = [], dbPath?: string): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'p0f-diff-'));
   const logPath = join(dir, 'out.log');
   const io = memoryIo();
   const cwd = process.cwd();
   process.chdir(dirname(capture));
   try {
-    const db = existsSync(P0F_DB) ? P0F_DB : join(REPO, 'data/p0f.fp');
+    const db = dbPath ?? (existsSync(P0F_DB) ? P0F_DB : join(REPO, 'data/p0f.fp'));
     const code = await main(['-f', db, '-r', basename(capture), '-o', logPath, ...extraArgs], io);
     const log = existsSync(logPath) ? splitLines(readFileSync(logPath, 'latin1')) : [];
     return { code, log, out: splitLines(io.both) };
@@ -120,7 +123,10 @@ export function stripVlan(capture: string, dir: string): string | null {
   head.writeUInt32LE(1, 20);
   parts.push(head);
   try {
-    const sink = (_lt: number, sec: number, usec: number, buf: Uint8Array, off: number, caplen: number, wirelen: number) => {
+    const sink = (lt: number, sec: number, usec: number, buf: Uint8Array, off: number, caplen: number, wirelen: number) => {
+      // Only what p0f's filter lets through on the original (it admits one tag, not two).
+      const prog = defaultFilter(lt);
+      if (prog && bpfFilter(prog, buf, off, caplen, wirelen) === 0) return;
       const frame = Buffer.from(buf.subarray(off, off + caplen));
       let body = frame;
       let cut = 0;
@@ -165,4 +171,109 @@ export function diffLines(expected: string[], actual: string[]): LineDiff {
     }
   }
   return { matched, total: expected.length, firstMismatch };
+}
+
+/**
+ * Link types where our decoder knowingly reads the IP header at a different place than p0f
+ * (deviations D4-link-fixed, D5-link-wrong-fixed, D6-link-pflog): their truth is p0f's output
+ * on the same IP packets in a raw-IP capture, where p0f's offset (0) is not in question.
+ */
+export const LINK_DEVIATION_DLTS: ReadonlyMap<number, string> = new Map([
+  ...[8, 10, 11, 15, 16, 19, 99, 104, 109, 112, 122, 138, 166, 226, 228, 229, 240, 241, 276]
+    .map((d) => [d, 'D4-link-fixed'] as const),
+  [108, 'D5-link-wrong-fixed'], [50, 'D5-link-wrong-fixed'],
+  [117, 'D6-link-pflog'],
+]);
+
+/** The link types of the frames p0f would read (the first interface's, as libpcap reads). */
+export function captureLinktype(path: string): number | null {
+  let lt: number | null = null;
+  try {
+    readCaptureFileSync(path, () => {}, { onOpen: (info) => { lt = info.linktype; } });
+  } catch { /* an error-path capture */ }
+  return lt;
+}
+
+/** A LINKTYPE_RAW copy of `capture`: each frame's IP packet as our decoder locates it. */
+export function rawify(capture: string, dir: string): string {
+  const out = join(dir, basename(capture) + '.raw.pcap');
+  const dec = new LinkDecoder(() => {});
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(24);
+  head.writeUInt32LE(0xa1b2c3d4, 0);
+  head.writeUInt16LE(2, 4);
+  head.writeUInt16LE(4, 6);
+  head.writeUInt32LE(262144, 16);
+  head.writeUInt32LE(101, 20);
+  parts.push(head);
+  readCaptureFileSync(capture, (lt, sec, usec, buf, off, caplen, wirelen) => {
+    const prog = defaultFilter(lt);
+    if (prog && bpfFilter(prog, buf, off, caplen, wirelen) === 0) return;
+    const lo = Math.max(0, dec.ipOffset(lt, buf, off, caplen, wirelen));
+    if (lo >= caplen) return;
+    const body = Buffer.from(buf.subarray(off + lo, off + caplen));
+    const rec = Buffer.alloc(16);
+    rec.writeUInt32LE(sec >>> 0, 0);
+    rec.writeUInt32LE(usec, 4);
+    rec.writeUInt32LE(body.length, 8);
+    rec.writeUInt32LE(Math.max(body.length, wirelen - lo), 12);
+    parts.push(rec, body);
+  });
+  writeFileSync(out, Buffer.concat(parts));
+  return out;
+}
+
+export interface Truth {
+  log: string[];
+  out: string[];
+  /** Named deviations whose exception was applied. */
+  applied: string[];
+  /** Set when the truth cannot be built here (p0f missing): the test should skip. */
+  skip?: string;
+}
+
+/**
+ * What our output must equal for `capture`, given p0f's recorded output on it: the
+ * recording itself, unless a named deviation concerns this capture, in which case the truth
+ * is p0f's output on a corrected copy (tags removed, or raw IP) made at run time.
+ */
+export function truthFor(capture: string, recLog: string[], recOut: string[], work: string): Truth {
+  const applied: string[] = [];
+  const lt = captureLinktype(capture);
+  let corrected: string | null = null;
+  if (lt === 1 && hasVlanFrames(capture)) {
+    corrected = stripVlan(capture, work);
+    applied.push('D1-vlan');
+  } else if (lt !== null && LINK_DEVIATION_DLTS.has(lt)) {
+    corrected = rawify(capture, work);
+    applied.push(LINK_DEVIATION_DLTS.get(lt)!);
+  }
+  if (!corrected) return { log: recLog, out: normalizeConsole(recOut), applied };
+  const real = runRealP0f(corrected);
+  if (!real) return { log: recLog, out: recOut, applied, skip: `${applied.join('+')}: p0f is needed to build the truth` };
+  const name = basename(capture);
+  const out = normalizeConsole(real.out)
+    .map((l) => l.replace(/^(\[\+\] Will read pcap data from file ').*('\.)$/, `$1${name}$2`))
+    // The corrected copy's link type has its own filter line; ours is the original's.
+    .filter((l) => !/^\[\+\] Default packet filtering configured/.test(l));
+  return { log: real.log, out, applied };
+}
+
+/** Does an Ethernet capture hold 802.1Q / 802.1ad tagged frames? */
+export function hasVlanFrames(path: string): boolean {
+  let found = false;
+  try {
+    readCaptureFileSync(path, (lt, _s, _u, buf, off, caplen) => {
+      if (lt === 1 && caplen >= 14) {
+        const et = (buf[off + 12]! << 8) | buf[off + 13]!;
+        if (et === 0x8100 || et === 0x88a8 || et === 0x9100) found = true;
+      }
+    });
+  } catch { /* an error-path capture */ }
+  return found;
+}
+
+/** Drop our filter line too when the truth had to be made on another link type. */
+export function dropFilterLine(lines: string[]): string[] {
+  return lines.filter((l) => !/^\[\+\] Default packet filtering configured/.test(l));
 }
