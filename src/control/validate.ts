@@ -1,9 +1,10 @@
 /**
  * p0f's rules for combining settings, with its messages and source locations. Used by the
  * CLI, the p0fmod port and the sensor API alike, so every entry point refuses the same
- * things in the same words.
+ * things in the same words. Refusals are P0fControlErrors (control/errors.ts): p0f's
+ * message and location, plus a stable code and p0fmod's integer.
  */
-import { P0fFatalError } from '../errors.ts';
+import { controlError, outlandishValue, settingsWarnings } from './errors.ts';
 import type { P0fSettings } from './settings.ts';
 import { DEFAULTS } from './settings.ts';
 
@@ -22,48 +23,46 @@ export function inRange(name: LimitName, v: number): boolean {
   return Number.isInteger(v) && v >= LIMITS[name].min && v <= LIMITS[name].max;
 }
 
-const fatal = (msg: string, line: number) => new P0fFatalError(msg, `main(), p0f.c:${line}`);
-
 /** Checks main() makes after reading options (before anything is opened). */
 export function checkCombination(s: P0fSettings): void {
   if (s.readFile !== undefined && s.apiSock !== undefined) {
-    throw fatal('API mode looks down on ofline captures.', 1171);
+    throw controlError('API_WITH_OFFLINE');
   }
   if (s.apiSock === undefined && s.apiMaxConn !== undefined && s.apiMaxConn !== DEFAULTS.apiMaxConn) {
-    throw fatal('Option -S makes sense only with -s.', 1174);
+    throw controlError('API_MAX_CONN_WITHOUT_API');
   }
   if (s.daemon) {
-    if (s.readFile !== undefined) throw fatal("Daemon mode and offline captures don't mix.", 1179);
-    if (s.logFile === undefined && s.apiSock === undefined) throw fatal('Daemon mode requires -o or -s.', 1182);
+    if (s.readFile !== undefined) throw controlError('DAEMON_WITH_OFFLINE');
+    if (s.logFile === undefined && s.apiSock === undefined) throw controlError('DAEMON_WITHOUT_OUTPUT');
   }
 }
 
 /** Notes p0f prints (not fatal) after the combination checks. */
 export function combinationNotes(s: P0fSettings): string[] {
-  return s.daemon && !s.switchUser ? ['[!] Consider specifying -u in daemon mode (see README).'] : [];
+  return settingsWarnings(s).map((w) => w.message);
 }
 
 /** Checks prepare_pcap() makes for offline reading. */
 export function checkOfflineCapture(s: P0fSettings): void {
   if (s.promisc) {
-    throw new P0fFatalError('Dude, how am I supposed to make a file promiscuous?', 'prepare_pcap(), p0f.c:466');
+    throw controlError('PROMISC_WITH_OFFLINE');
   }
   if (s.iface !== undefined) {
-    throw new P0fFatalError('Options -i and -r are mutually exclusive.', 'prepare_pcap(), p0f.c:469');
+    throw controlError('IFACE_WITH_OFFLINE');
   }
 }
 
 /** Range checks for the numeric settings, with p0f's words. */
 export function checkRanges(s: P0fSettings): void {
   if (s.apiMaxConn !== undefined && !inRange('apiMaxConn', s.apiMaxConn)) {
-    throw fatal('Outlandish value specified for -S.', 1051);
+    throw outlandishValue('S');
   }
   if ((s.maxConn !== undefined && !inRange('maxConn', s.maxConn)) ||
       (s.maxHosts !== undefined && !inRange('maxHosts', s.maxHosts))) {
-    throw fatal('Outlandish value specified for -m.', 1091);
+    throw outlandishValue('m');
   }
   if ((s.connMaxAge !== undefined && !inRange('connMaxAge', s.connMaxAge)) ||
       (s.hostIdleLimit !== undefined && !inRange('hostIdleLimit', s.hostIdleLimit))) {
-    throw fatal('Outlandish value specified for -t.', 1146);
+    throw outlandishValue('t');
   }
 }
