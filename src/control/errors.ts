@@ -25,6 +25,7 @@ export type ControlErrorCode =
   | 'DAEMON_ALREADY_ON'
   | 'PROMISC_ALREADY_ON'
   | 'SWITCH_USER_ALREADY_SET'
+  | 'MULTIPLE_FILTER'
   // A number outside p0f's range for -S, -m or -t.
   | 'OUTLANDISH_VALUE'
   // The API socket needs unix domain sockets (p0f's Windows build has none).
@@ -66,6 +67,7 @@ const TABLE: Record<Exclude<ControlErrorCode, 'OUTLANDISH_VALUE' | 'API_UNSUPPOR
   DAEMON_ALREADY_ON: { returnCode: -1, message: 'Double werewolf mode not supported yet.', location: main(1061) },
   PROMISC_ALREADY_ON: { returnCode: -1, message: 'Even more promiscuous? People will start talking!', location: main(1107) },
   SWITCH_USER_ALREADY_SET: { returnCode: -1, message: 'Split personality mode not supported.', location: main(1153) },
+  MULTIPLE_FILTER: { returnCode: -1, message: 'Filter rule must be a single parameter (use quotes).', location: main(1166) },
   API_WITH_OFFLINE: { returnCode: -1, message: 'API mode looks down on ofline captures.', location: main(1171) },
   API_MAX_CONN_WITHOUT_API: { returnCode: -2, message: 'Option -S makes sense only with -s.', location: main(1174) },
   DAEMON_WITH_OFFLINE: { returnCode: -3, message: "Daemon mode and offline captures don't mix.", location: main(1179) },
