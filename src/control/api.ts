@@ -310,7 +310,9 @@ export class SensorHandle extends EventEmitter {
   }
 
   /** Stop as p0f stops on its first SIGINT: close the capture, flush and close the log and the API socket. */
-  stop(): Promise<SensorResult> {
+  async stop(): Promise<SensorResult> {
+    // A live capture can only be stopped once it is open: let a start in progress finish.
+    if (this.startPromise) await this.startPromise.catch(() => {});
     return this.sensor.stop();
   }
 }

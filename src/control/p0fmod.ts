@@ -285,10 +285,18 @@ export class P0fmod {
     });
     attachOutputs(sensor, s, io);
     let over = false;
-    const removeSignals = this.signals ? installSignals(() => void sensor.stop()) : () => {};
+    const started = sensor.start();
+    started.catch(() => {});
+    // A stop asked for during start-up waits for it: the live capture is only stoppable
+    // once it is open.
+    const stop = async () => {
+      await started.catch(() => {});
+      await sensor.stop();
+    };
+    const removeSignals = this.signals ? installSignals(() => void stop()) : () => {};
     const done = (async () => {
       try {
-        await sensor.start();
+        await started;
         const r = await sensor.finished;
         if (r.stopped) warn('User-initiated shutdown.');
         else if (r.truncated !== null) warn(`Capture file '${s.readFile}' is truncated: ${r.truncated}`);
@@ -305,7 +313,7 @@ export class P0fmod {
     })();
     return {
       stop: async () => {
-        await sensor.stop();
+        await stop();
         await done;
       },
       done,
