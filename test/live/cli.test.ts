@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createTestNet, liveSkipReason, type TestNet, waitFor } from './netns.ts';
 import {
-  afterBanner, fatalText, haveRealP0f, logRecords, REAL_FP, runOurs, runReal, startOurs, startReal, withoutClosedFds,
+  afterBanner, fatalText, haveRealP0f, logRecords, REAL_FP, REPO, runOurs, runReal, startOurs, startReal, withoutClosedFds,
 } from './p0f-proc.ts';
 
 const skip = liveSkipReason(['curl']);
@@ -37,6 +37,13 @@ async function httpServer(host: string): Promise<number> {
   servers.push(srv);
   await new Promise<void>((r) => srv.listen(0, host, () => r()));
   return (srv.address() as net.AddressInfo).port;
+}
+
+/** Asks a p0f API socket about an address with this package's p0f-client. */
+async function client(sock: string, ip: string): Promise<string> {
+  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'p0f-client.js'), sock, ip], { encoding: 'latin1', timeout: 10000 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
 }
 
 async function curl(p: number, path = '/'): Promise<void> {
@@ -63,9 +70,13 @@ describe('p0f live', { skip }, () => {
   test('syn, syn+ack, mtu and http observations; the filter rule excludes other ports; same log as p0f 3.09b', async () => {
     const ourLog = join(dir, 'ours.log');
     const realLog = join(dir, 'real.log');
+    const ourSock = join(dir, 'ours.sock');
+    const realSock = join(dir, 'real.sock');
     const rule = `port ${port}`;
-    const ours = startOurs([...fpArgs, '-i', tn.hostIf, '-o', ourLog, rule]);
-    const ref = real ? startReal(['-i', tn.hostIf, '-o', realLog, rule]) : null;
+    const ours = startOurs([...fpArgs, '-i', tn.hostIf, '-o', ourLog, '-s', ourSock, rule]);
+    const ref = real ? startReal(['-i', tn.hostIf, '-o', realLog, '-s', realSock, rule]) : null;
+    let apiOurs = '';
+    let apiReal = '';
     try {
       await ours.waitOut('[+] Entered main event loop.\n\n');
       if (ref) await ref.waitOut('[+] Entered main event loop.\n\n');
@@ -76,11 +87,23 @@ describe('p0f live', { skip }, () => {
       if (ref) await waitFor(() => logRecords(realLog).filter((l) => l.startsWith('mod=http response')).length >= 2, 5000, 'p0f 3.09b log');
       // Let both see the connection teardown before stopping.
       await new Promise((r) => setTimeout(r, 300));
+      // The API answers while the capture runs (p0f-client's text, through our client).
+      apiOurs = await client(ourSock, tn.nsAddr);
+      if (ref) apiReal = await client(realSock, tn.nsAddr);
+      await curl(port, '/three');
+      await waitFor(() => logRecords(ourLog).filter((l) => l.startsWith('mod=http response')).length >= 3, 5000, 'capture after the API query');
     } finally {
       ours.child.kill('SIGINT');
       ref?.child.kill('SIGINT');
     }
     assert.equal(await ours.exited, 0, ours.stderr);
+    assert.match(apiOurs, /^First seen    = \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\n/);
+    assert.match(apiOurs, /\nTotal flows   = 2\n/);
+    assert.match(apiOurs, /\nDetected OS   = Linux /);
+    assert.match(apiOurs, /\nNetwork link  = DSL\n/);
+    assert.match(apiOurs, /\nLanguage      = English\n/);
+    // The socket is closed and removed on the way out.
+    assert.equal(existsSync(ourSock), false);
     const cli = `${tn.nsAddr}/`;
     const srv = `${tn.hostAddr}/${port}`;
     const recs = logRecords(ourLog);
@@ -108,8 +131,11 @@ describe('p0f live', { skip }, () => {
       assert.equal(await ref.exited, 0, ref.stderr);
       assert.deepEqual(recs, logRecords(realLog));
       // Everything after the banner is the same, down to the packet count.
-      assert.equal(withoutClosedFds(afterBanner(ours.stdout)), withoutClosedFds(afterBanner(ref.stdout)).replace(realLog, ourLog));
+      assert.equal(withoutClosedFds(afterBanner(ours.stdout)), withoutClosedFds(afterBanner(ref.stdout)).replace(realLog, ourLog).replace(realSock, ourSock));
       assert.equal(ours.stderr, ref.stderr);
+      // Same answer from both APIs, apart from the clock.
+      const noTimes = (t: string) => t.replace(/^(First seen|Last update|Last (SYN|HTTP)[^=]*)= .*$/gm, '$1= T');
+      assert.equal(noTimes(apiOurs), noTimes(apiReal));
     }
   });
 
@@ -187,7 +213,12 @@ describe('p0f live', { skip }, () => {
       assert.equal(readFileSync(target, 'latin1'), '');
     });
 
-    test('missing user', () => {
+    test('missing user (the API socket opened before it is removed again)', () => {
+      const sock = join(dir, 'nouser.sock');
+      const r = runOurs([...fpArgs, '-i', tn.hostIf, '-s', sock, '-u', 'p0f-no-such-user']);
+      assert.equal(r.status, 1);
+      assert.match(r.stdout, /\[\+\] Listening on API socket/);
+      assert.equal(existsSync(sock), false);
       compare(['-i', tn.hostIf, '-u', 'p0f-no-such-user'],
         "[-] PROGRAM ABORT : User 'p0f-no-such-user' not found.\n         Location : drop_privs(), p0f.c:630\n\n");
     });

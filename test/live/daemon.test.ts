@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -56,7 +56,8 @@ describe('daemon and privileges', { skip }, () => {
 
   test('-d: PID printed, new session, logging, SIGHUP ignored, SIGTERM stops it cleanly', async () => {
     const log = join(dir, 'daemon.log');
-    const p = startOurs([...fpArgs, '-d', '-i', tn.hostIf, '-o', log, `port ${port}`]);
+    const sock = join(dir, 'daemon.sock');
+    const p = startOurs([...fpArgs, '-d', '-i', tn.hostIf, '-o', log, '-s', sock, `port ${port}`]);
     assert.equal(await p.exited, 0, p.stdout + p.stderr);
     const m = /\[\+\] Daemon process created, PID (\d+) \(stderr kept as-is\)\.\n\nGood luck, you're on your own now!\n$/.exec(p.stdout);
     assert.ok(m, p.stdout);
@@ -73,6 +74,9 @@ describe('daemon and privileges', { skip }, () => {
       await curl();
       await waitFor(() => logRecords(log).some((l) => l.startsWith('mod=http response')), 5000, 'the daemon logging');
       assert.ok(logRecords(log).some((l) => l.startsWith('mod=syn|')));
+      const api = spawnSync(process.execPath, [join(REPO, 'bin', 'p0f-client.js'), sock, tn.nsAddr], { encoding: 'latin1', timeout: 10000 });
+      assert.equal(api.status, 0, api.stderr);
+      assert.match(api.stdout, /\nDetected OS   = Linux /);
 
       process.kill(pid, 'SIGHUP');
       await new Promise((r) => setTimeout(r, 300));
@@ -85,15 +89,17 @@ describe('daemon and privileges', { skip }, () => {
     }
     // stderr was not a terminal, so the daemon kept it: its shutdown warning arrives there.
     await waitFor(() => p.stderr.includes('[!] WARNING: User-initiated shutdown.\n'), 3000, 'the shutdown warning');
+    assert.equal(existsSync(sock), false, 'API socket removed');
     // The lock went with the process.
     assert.equal(spawnSync('flock', ['-xn', log, 'true']).status, 0);
 
     if (real) {
       const rlog = join(dir, 'real-daemon.log');
-      const r = runReal(['-d', '-i', tn.hostIf, '-o', rlog, `port ${port}`]);
+      const rsock = join(dir, 'real-daemon.sock');
+      const r = runReal(['-d', '-i', tn.hostIf, '-o', rlog, '-s', rsock, `port ${port}`]);
       const rm = /PID (\d+) /.exec(r.stdout);
       if (rm) process.kill(Number(rm[1]), 'SIGKILL');
-      const norm = (s: string) => withoutClosedFds(afterBanner(s)).replace(/PID \d+/, 'PID N').replace(rlog, log);
+      const norm = (s: string) => withoutClosedFds(afterBanner(s)).replace(/PID \d+/, 'PID N').replace(rlog, log).replace(rsock, sock);
       assert.equal(norm(p.stdout), norm(r.stdout));
     }
   });
