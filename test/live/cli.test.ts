@@ -139,6 +139,19 @@ describe('p0f live', { skip }, () => {
     }
   });
 
+  test('SIGHUP (not a daemon) stops like SIGINT: log flushed and closed, exit 0', async () => {
+    const log = join(dir, 'hup.log');
+    const p = startOurs([...fpArgs, '-i', tn.hostIf, '-o', log, `port ${port}`]);
+    await p.waitOut('[+] Entered main event loop.\n\n');
+    await curl(port, '/hup');
+    await new Promise((r) => setTimeout(r, 200));
+    p.child.kill('SIGHUP');
+    assert.equal(await p.exited, 0, p.stderr);
+    assert.equal(p.stderr, '[!] WARNING: User-initiated shutdown.\n');
+    assert.ok(logRecords(log).some((l) => l.startsWith('mod=http request|')));
+    assert.equal(spawnSync('flock', ['-xn', log, 'true']).status, 0);
+  });
+
   test('-L lists the test\'s interfaces as p0f does', () => {
     const r = runOurs(['-L']);
     assert.equal(r.status, 0, r.stderr);
