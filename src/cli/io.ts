@@ -11,6 +11,16 @@ export interface CliIo {
   /** Diagnostics ([!] warnings, [-] errors, getopt messages). */
   err(s: string): void;
   flush(): void;
+  /** Observation records (defaults to `out`); --json sends only these to standard output. */
+  data?(s: string): void;
+}
+
+/**
+ * For --json: standard output carries nothing but NDJSON records, so a pipeline can read it;
+ * p0f's report lines (banner, "[+] ...", "All done") move to standard error.
+ */
+export function jsonIo(io: CliIo): CliIo {
+  return { out: (s) => io.err(s), err: (s) => io.err(s), flush: () => io.flush(), data: (s) => io.out(s) };
 }
 
 export function processIo(): CliIo {

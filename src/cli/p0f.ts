@@ -16,7 +16,7 @@ import { formatLogLine } from '../output/log.ts';
 import { FdWriter } from '../output/writer.ts';
 import { parseArgs } from './args.ts';
 import { isDaemonChild, spawnDaemon } from './daemon.ts';
-import { type CliIo, processIo } from './io.ts';
+import { type CliIo, jsonIo, processIo } from './io.ts';
 import { usageText } from './usage.ts';
 import { VERSION } from '../version.ts';
 
@@ -27,6 +27,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   // -d: this process only starts the daemon (the same command, in a new session) and
   // relays its start-up output; the daemon itself prints the banner and runs main() again.
   if (!isDaemonChild() && wantsDaemon(argv)) return spawnDaemon(argv, io);
+  if (argv.includes('--json')) io = jsonIo(io);
   io.out(BANNER);
   try {
     return await run(argv, io);
@@ -120,7 +121,7 @@ async function runOffline(s: P0fSettings, db: Database, io: CliIo): Promise<numb
 
 /** Console report (or NDJSON with --json) and the -o log, fed by an engine directly. */
 export function attachEngineOutputs(engine: Engine, s: P0fSettings, io: CliIo, log: FdWriter | null): void {
-  if (s.json) engine.onObservation((o) => io.out(formatJsonLine(o)));
+  if (s.json) engine.onObservation((o) => (io.data ?? io.out)(formatJsonLine(o)));
   else if (!s.daemon) engine.onObservation((o) => io.out(formatConsole(o)));
   if (log) {
     const w = log;
@@ -130,6 +131,6 @@ export function attachEngineOutputs(engine: Engine, s: P0fSettings, io: CliIo, l
 
 /** Console report (or NDJSON with --json), fed by the sensor's observations. */
 export function attachOutputs(sensor: Sensor, s: P0fSettings, io: CliIo): void {
-  if (s.json) sensor.on('observation', (o) => io.out(formatJsonLine(o)));
+  if (s.json) sensor.on('observation', (o) => (io.data ?? io.out)(formatJsonLine(o)));
   else if (!s.daemon) sensor.on('observation', (o) => io.out(formatConsole(o)));
 }
