@@ -17,7 +17,9 @@ import { locateDatabase } from '../db/locate.ts';
 import { readDatabase } from '../db/readfp.ts';
 import type { Database } from '../db/types.ts';
 import { Engine } from '../engine/engine.ts';
-import { readOffline } from '../engine/offline.ts';
+import { filterCompiler, readOffline } from '../engine/offline.ts';
+import { bpfFilter, type BpfProgram } from '../capture/bpf.ts';
+import { compileFilterWithTcpdump, prepareP0fFilter } from '../capture/filter.ts';
 import { P0fFatalError, strerror } from '../errors.ts';
 import type { Observation } from '../observation.ts';
 import { openLogFile } from '../output/log-file.ts';
@@ -45,7 +47,25 @@ export interface SensorHooks {
   capture?: Partial<Omit<LiveCaptureOptions, 'iface' | 'promisc'>>;
 }
 
+/** One captured frame, for feeding a sensor from any source (`SensorOptions.packets`). */
+export interface CapturedPacket {
+  /** DLT_ link type of `data` (1 = Ethernet, 12 = raw IP, 113 = Linux SLL, ...). */
+  linktype: number;
+  /** Capture time: unix seconds and microseconds. */
+  tsSec: number;
+  tsUsec: number;
+  /** The frame's captured bytes. */
+  data: Uint8Array;
+  /** Length on the wire (default: data.length). */
+  wirelen?: number;
+}
+
 export interface SensorOptions extends P0fSettings {
+  /**
+   * Packets from any source (instead of -r / -i): an iterable or async iterable of frames.
+   * They go through p0f's filter for their link type, like a capture file's.
+   */
+  packets?: Iterable<CapturedPacket> | AsyncIterable<CapturedPacket>;
   /** A database already loaded (skips -f / the packaged file). */
   db?: Database;
   /** File reading: yield to the event loop between chunks (default true; the CLI reads flat out). */
@@ -139,6 +159,7 @@ export class Sensor extends EventEmitter {
     } catch (e) {
       return Promise.reject(e);
     }
+    if (s.packets !== undefined) return this.startPackets(s.packets);
     return s.readFile !== undefined ? this.startOffline() : this.startLive();
   }
 
@@ -148,7 +169,12 @@ export class Sensor extends EventEmitter {
     this.capture?.stop();
     this.wakeLive?.(null);
     if (!this.finishedPromise) return { packets: 0, truncated: null, stopped: true };
-    return this.finishedPromise;
+    const result = await this.finishedPromise;
+    if (this.settings.packets !== undefined && this.api) {
+      await this.api.close();
+      this.api = null;
+    }
+    return result;
   }
 
   private warn(msg: string): void {
@@ -242,6 +268,116 @@ export class Sensor extends EventEmitter {
     return ready;
   }
 
+  /** Observations as an async iterator (ends when the sensor ends). */
+  observations(): AsyncIterableIterator<Observation> {
+    const queue: Observation[] = [];
+    let wake: (() => void) | null = null;
+    let done = false;
+    const onObs = (o: Observation) => {
+      queue.push(o);
+      wake?.();
+    };
+    const onEnd = () => {
+      done = true;
+      wake?.();
+    };
+    this.on('observation', onObs);
+    this.once('end', onEnd);
+    const detach = () => {
+      this.off('observation', onObs);
+      this.off('end', onEnd);
+    };
+    const it: AsyncIterableIterator<Observation> = {
+      [Symbol.asyncIterator]: () => it,
+      next: async () => {
+        for (;;) {
+          if (queue.length) return { value: queue.shift()!, done: false };
+          if (done) {
+            detach();
+            return { value: undefined, done: true };
+          }
+          await new Promise<void>((r) => { wake = r; });
+          wake = null;
+        }
+      },
+      return: async () => {
+        detach();
+        return { value: undefined, done: true };
+      },
+    };
+    return it;
+  }
+
+  /** open_api(): the -s socket over the engine's host table. */
+  private async openApi(): Promise<ApiServer | null> {
+    const s = this.settings;
+    const engine = this.engineRef!;
+    if (s.apiSock === undefined) return null;
+    const api = new ApiServer({
+      path: s.apiSock,
+      maxConn: s.apiMaxConn ?? DEFAULTS.apiMaxConn,
+      lookupHost: (v, a) => engine.lookupHost(v, a),
+      db: engine.db,
+      onWarning: (m) => this.warn(m),
+    });
+    await api.listen();
+    this.api = api;
+    this.hooks.status?.(ApiServer.listeningLine(s.apiSock, api.maxConn));
+    return api;
+  }
+
+  // ------------------------------------------------------------------ packets from code
+
+  private startPackets(source: Iterable<CapturedPacket> | AsyncIterable<CapturedPacket>): Promise<void> {
+    const s = this.settings;
+    const engine = this.engineRef!;
+    const filters = new Map<number, BpfProgram>();
+    const compiler = s.filterRule === undefined ? compileFilterWithTcpdump : filterCompiler();
+    try {
+      this.openLog();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // The API answers from the host table while the packets are being processed.
+    const apiReady = this.openApi().catch((e: unknown) => {
+      this.closeOutputs();
+      throw e;
+    });
+    const feed = (p: CapturedPacket) => {
+      let prog = filters.get(p.linktype);
+      if (!prog) {
+        const f = prepareP0fFilter(s.filterRule ?? null, p.linktype, 65535, compiler);
+        prog = f.program;
+        filters.set(p.linktype, prog);
+      }
+      const wirelen = p.wirelen ?? p.data.length;
+      if (bpfFilter(prog, p.data, 0, p.data.length, wirelen) !== 0) {
+        engine.processFrame(p.linktype, p.tsSec, p.tsUsec, p.data, 0, p.data.length, wirelen);
+      }
+    };
+    this.finishedPromise = (async () => {
+      await apiReady;
+      try {
+        let n = 0;
+        for await (const p of source as AsyncIterable<CapturedPacket>) {
+          if (this.stopRequested) break;
+          feed(p);
+          // Let API clients and timers run during long synchronous sources.
+          if ((++n & 4095) === 0) await new Promise<void>((r) => setImmediate(r));
+        }
+      } finally {
+        // The API socket stays up after the last packet, answering from the final host
+        // table, until stop().
+        this.closeOutputs();
+      }
+      const result: SensorResult = { packets: engine.packetCount, truncated: null, stopped: this.stopRequested };
+      this.emit('end', result);
+      return result;
+    })();
+    this.finishedPromise.catch(() => {});
+    return apiReady.then(() => {});
+  }
+
   // ------------------------------------------------------------------ live (-i)
 
   private async startLive(): Promise<void> {
@@ -285,19 +421,8 @@ export class Sensor extends EventEmitter {
       this.openLog();
       undo.push(() => this.closeOutputs());
 
-      if (s.apiSock !== undefined) {
-        const api = new ApiServer({
-          path: s.apiSock,
-          maxConn: s.apiMaxConn ?? DEFAULTS.apiMaxConn,
-          lookupHost: (v, a) => engine.lookupHost(v, a),
-          db: engine.db,
-          onWarning: (m) => this.warn(m),
-        });
-        await api.listen();
-        this.api = api;
-        undo.push(() => api.close());
-        this.hooks.status?.(ApiServer.listeningLine(s.apiSock, api.maxConn));
-      }
+      const api = await this.openApi();
+      if (api) undo.push(() => api.close());
 
       if (s.switchUser !== undefined) dropPrivs(s.switchUser, (t) => this.hooks.status?.(t));
       this.hooks.beforeLoop?.();
