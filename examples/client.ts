@@ -29,8 +29,10 @@ sock.on('connect', () => sock.write(query));
 sock.on('data', (d: Buffer) => {
   chunks.push(d);
   got += d.length;
-  // One answer is 232 bytes; the seed read up to 300 in one go.
-  if (got >= 232) sock.end();
+  // One answer is 232 bytes (the seed read up to 300 in one go); then hang up, as the
+  // seed and p0f-client do. (Half-closing instead would leave p0f 3.09b spinning on the
+  // connection without ever closing it.)
+  if (got >= 232) sock.destroy();
 });
 sock.on('close', () => {
   const rc = p0fmod.ck_response(Buffer.concat(chunks));
