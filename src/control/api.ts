@@ -309,6 +309,20 @@ export class SensorHandle extends EventEmitter {
     return host ? hostInfoOf(host, engine.db) : null;
   }
 
+  /**
+   * Live capture: hand the engine every packet the kernel has captured and not yet
+   * delivered (a non-blocking read), so that a lookup made now reflects the traffic up to
+   * now. With immediate delivery (hooks.capture.immediate) that includes the packets of a
+   * request being served at this moment. Returns the number of packets; 0 for files.
+   */
+  drain(): number {
+    const cap = this.sensor.liveCapture;
+    const engine = this.sensor.engine;
+    if (!cap || cap.closed || !engine || !this.running) return 0;
+    return cap.readAvailable((lt, sec, usec, buf, off, caplen, wirelen) =>
+      engine.processFrame(lt, sec, usec, buf, off, caplen, wirelen));
+  }
+
   /** Stop as p0f stops on its first SIGINT: close the capture, flush and close the log and the API socket. */
   async stop(): Promise<SensorResult> {
     // A live capture can only be stopped once it is open: let a start in progress finish.
