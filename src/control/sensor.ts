@@ -455,6 +455,8 @@ export class Sensor extends EventEmitter {
       return result;
     });
     this.finishedPromise.catch(() => {});
+    // stop() called while starting up (before the loop could be woken): stop now.
+    if (this.stopRequested) this.wakeLive?.(null);
   }
 
   /** The live capture (stats, fd); null for files. */
