@@ -108,20 +108,38 @@ export function runRealP0f(capture: string): { log: string[]; out: string[] } | 
   }
 }
 
+/** A little-endian microsecond classic pcap built in memory (corrected copies for truths). */
+class PcapWriter {
+  private readonly parts: Buffer[] = [];
+  constructor(linktype: number) {
+    const head = Buffer.alloc(24);
+    head.writeUInt32LE(0xa1b2c3d4, 0);
+    head.writeUInt16LE(2, 4);
+    head.writeUInt16LE(4, 6);
+    head.writeUInt32LE(262144, 16);
+    head.writeUInt32LE(linktype, 20);
+    this.parts.push(head);
+  }
+  add(sec: number, usec: number, body: Buffer, wirelen: number): void {
+    const rec = Buffer.alloc(16);
+    rec.writeUInt32LE(sec >>> 0, 0);
+    rec.writeUInt32LE(usec, 4);
+    rec.writeUInt32LE(body.length, 8);
+    rec.writeUInt32LE(Math.max(body.length, wirelen), 12);
+    this.parts.push(rec, body);
+  }
+  save(path: string): void {
+    writeFileSync(path, Buffer.concat(this.parts));
+  }
+}
+
 /**
  * A classic-pcap copy of an Ethernet `capture` with 802.1Q / 802.1ad tags removed (every
  * other byte kept), or null if it cannot be read. Timestamps keep microsecond precision.
  */
 export function stripVlan(capture: string, dir: string): string | null {
   const out = join(dir, basename(capture).replace(/\.pcapng$/, '') + '.untagged.pcap');
-  const parts: Buffer[] = [];
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(262144, 16);
-  head.writeUInt32LE(1, 20);
-  parts.push(head);
+  const pcap = new PcapWriter(1);
   try {
     const sink = (lt: number, sec: number, usec: number, buf: Uint8Array, off: number, caplen: number, wirelen: number) => {
       // Only what p0f's filter lets through on the original (it admits one tag, not two).
@@ -137,18 +155,13 @@ export function stripVlan(capture: string, dir: string): string | null {
         body = Buffer.concat([body.subarray(0, 12), body.subarray(16)]);
         cut += 4;
       }
-      const rec = Buffer.alloc(16);
-      rec.writeUInt32LE(sec >>> 0, 0);
-      rec.writeUInt32LE(usec, 4);
-      rec.writeUInt32LE(body.length, 8);
-      rec.writeUInt32LE(Math.max(body.length, wirelen - cut), 12);
-      parts.push(rec, body);
+      pcap.add(sec, usec, body, wirelen - cut);
     };
     readCaptureFileSync(capture, sink);
   } catch {
     return null;
   }
-  writeFileSync(out, Buffer.concat(parts));
+  pcap.save(out);
   return out;
 }
 
@@ -198,28 +211,16 @@ export function captureLinktype(path: string): number | null {
 export function rawify(capture: string, dir: string): string {
   const out = join(dir, basename(capture) + '.raw.pcap');
   const dec = new LinkDecoder(() => {});
-  const parts: Buffer[] = [];
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(262144, 16);
-  head.writeUInt32LE(101, 20);
-  parts.push(head);
+  const pcap = new PcapWriter(101);
   readCaptureFileSync(capture, (lt, sec, usec, buf, off, caplen, wirelen) => {
     const prog = defaultFilter(lt);
     if (prog && bpfFilter(prog, buf, off, caplen, wirelen) === 0) return;
     const lo = Math.max(0, dec.ipOffset(lt, buf, off, caplen, wirelen));
     if (lo >= caplen) return;
     const body = Buffer.from(buf.subarray(off + lo, off + caplen));
-    const rec = Buffer.alloc(16);
-    rec.writeUInt32LE(sec >>> 0, 0);
-    rec.writeUInt32LE(usec, 4);
-    rec.writeUInt32LE(body.length, 8);
-    rec.writeUInt32LE(Math.max(body.length, wirelen - lo), 12);
-    parts.push(rec, body);
+    pcap.add(sec, usec, body, wirelen - lo);
   });
-  writeFileSync(out, Buffer.concat(parts));
+  pcap.save(out);
   return out;
 }
 
