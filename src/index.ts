@@ -15,8 +15,8 @@
 
 // Control API
 export {
-  createSensor, defaultIo, hostInfoOf, listInterfaces, P0fConfig, parseFatal, SensorHandle, settingsToArgv,
-  startDaemon, startSensor, validateSettings,
+  createSensor, hostInfoOf, listInterfaces, P0fConfig, SensorHandle, settingsToArgv, startDaemon, startSensor,
+  validateSettings,
 } from './control/api.ts';
 export type {
   DaemonHandle, DaemonOptions, HostInfo, InterfaceAddress, InterfaceInfo, SensorConfig, StartHooks, ValidateOptions,
@@ -26,7 +26,7 @@ export {
 } from './control/errors.ts';
 export type { ControlErrorCode, ControlWarningCode, LimitOption, P0fControlWarning } from './control/errors.ts';
 export { Sensor } from './control/sensor.ts';
-export type { SensorHooks, SensorOptions, SensorResult } from './control/sensor.ts';
+export type { CapturedPacket, SensorHooks, SensorOptions, SensorResult } from './control/sensor.ts';
 export { DEFAULTS } from './control/settings.ts';
 export type { P0fSettings } from './control/settings.ts';
 export { LIMITS } from './control/validate.ts';

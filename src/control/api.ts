@@ -290,6 +290,14 @@ export class SensorHandle extends EventEmitter {
     return this.sensor.engine;
   }
 
+  /**
+   * Observations as an async iterator, ending when the sensor ends (call before start()
+   * to miss none): `for await (const o of handle.observations()) ...`.
+   */
+  observations(): AsyncIterableIterator<Observation> {
+    return this.sensor.observations();
+  }
+
   /** Packets that reached the engine so far. */
   get packets(): number {
     return this.sensor.engine?.packetCount ?? 0;

@@ -218,6 +218,17 @@ describe('createSensor / startSensor on a capture file', () => {
     assert.equal(n, truth);
   });
 
+  test('observations() as an async iterator', async () => {
+    const h = createSensor({ fpFile: FP, readFile: `${FIXTURES}/${name}` });
+    const it = h.observations();
+    await h.start();
+    const kinds: string[] = [];
+    for await (const o of it) kinds.push(o.kind);
+    const truth = readFileSync(`${FIXTURES}/${name}.p0f.log`, 'latin1').split('\n').filter(Boolean)
+      .map((l) => / mod=([^|]*)\|/.exec(l)![1]);
+    assert.deepEqual(kinds, truth);
+  });
+
   test('start-up failures reject with p0f\'s fatal error and leave nothing running', async () => {
     await assert.rejects(startSensor({ fpFile: FP, readFile: t.path('missing.pcap') }), (e: unknown) => {
       assert.ok(e instanceof P0fFatalError);
