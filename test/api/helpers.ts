@@ -26,6 +26,14 @@ export class HostTable {
     const a = parseAddress(ip)!;
     this.map.set(key(a.ipVer, a.addr), h);
   }
+  remove(ip: string): void {
+    const a = parseAddress(ip)!;
+    this.map.delete(key(a.ipVer, a.addr));
+  }
+  get(ip: string): ApiHost | undefined {
+    const a = parseAddress(ip)!;
+    return this.map.get(key(a.ipVer, a.addr));
+  }
   lookup = (ipVer: 4 | 6, addr: Uint8Array): ApiHost | null => {
     this.lookups++;
     return this.map.get(key(ipVer, addr)) ?? null;
