@@ -239,7 +239,7 @@ describe('createSensor / startSensor on a capture file', () => {
   });
 });
 
-describe('startSensor live on lo', { skip: loSkip }, () => {
+describe('startSensor live on lo', { skip: loSkip, timeout: 120000 }, () => {
   const t = tempDir('p0f-api-live-');
   after(() => t.remove());
 

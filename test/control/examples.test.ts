@@ -20,8 +20,11 @@ interface Proc {
   exited: Promise<number | null>;
 }
 
-function run(cmd: string, args: string[]): Proc {
+/** Started with a time limit: a process still there after `limitMs` is killed (a test never hangs). */
+function run(cmd: string, args: string[], limitMs = 60000): Proc {
   const child = spawn(cmd, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const limit = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  child.on('exit', () => clearTimeout(limit));
   const p: Proc = { child, stdout: '', stderr: '', exited: null as unknown as Promise<number | null> };
   child.stdout!.on('data', (d: Buffer) => { p.stdout += d.toString('latin1'); });
   child.stderr!.on('data', (d: Buffer) => { p.stderr += d.toString('latin1'); });
@@ -31,12 +34,12 @@ function run(cmd: string, args: string[]): Proc {
 
 /** examples/client.ts as a user runs it. */
 async function client(sock: string, ip: string): Promise<Proc & { code: number | null }> {
-  const p = run(process.execPath, ['--import', 'tsx', 'examples/client.ts', sock, ip]);
+  const p = run(process.execPath, ['--import', 'tsx', 'examples/client.ts', sock, ip], 20000);
   const code = await p.exited;
   return { ...p, code };
 }
 
-describe('examples', { skip }, () => {
+describe('examples', { skip, timeout: 120000 }, () => {
   const t = tempDir('p0f-examples-');
   const procs: Proc[] = [];
   let port = 0;

@@ -87,7 +87,7 @@ describe('interfaceFor', { skip: skip && skip.includes('addon') ? skip : false }
   });
 });
 
-describe('in-process p0f for a Node HTTP server', { skip }, () => {
+describe('in-process p0f for a Node HTTP server', { skip, timeout: 180000 }, () => {
   const cleanup: (() => Promise<unknown> | void)[] = [];
   after(async () => {
     for (const c of cleanup.reverse()) await c();

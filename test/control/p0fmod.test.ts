@@ -380,7 +380,7 @@ function spawnSyncNode(code: string, env: Record<string, string>): string {
   return r.stdout;
 }
 
-describe('start_p0f live on lo', { skip: loSkip }, () => {
+describe('start_p0f live on lo', { skip: loSkip, timeout: 120000 }, () => {
   const t = tempDir('p0fmod-live-');
   after(() => t.remove());
 
@@ -465,7 +465,7 @@ describe('start_p0f live on lo', { skip: loSkip }, () => {
   });
 });
 
-describe('-5: switch_user in daemon mode on Windows', () => {
+describe('-5: switch_user in daemon mode on Windows', { timeout: 60000 }, () => {
   test('returns -5; the daemon is started all the same (its note is printed by the daemon itself, on Windows)', async () => {
     const t = tempDir('p0fmod-w-');
     const { m, io } = fresh({ platform: 'win32' });
