@@ -42,6 +42,10 @@ export type { HostData } from './state/types.ts';
 export { formatConsole } from './output/console.ts';
 export { formatLogLine } from './output/log.ts';
 export { formatJsonLine, toJson } from './output/json.ts';
+export { toTyped } from './output/typed.ts';
+export type {
+  HttpObservation, MtuObservation, NatObservation, TcpObservation, TypedObservation, UptimeObservation,
+} from './output/typed.ts';
 export { DatabaseError, P0fFatalError } from './errors.ts';
 export { VERSION } from './version.ts';
 
