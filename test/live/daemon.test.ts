@@ -104,6 +104,28 @@ describe('daemon and privileges', { skip }, () => {
     }
   });
 
+  test('-d from a terminal: stderr not kept, the daemon writes nowhere', { skip: spawnSync('sh', ['-c', 'command -v script'], { stdio: 'ignore' }).status === 0 ? false : 'script (util-linux) not installed' }, async () => {
+    const log = join(dir, 'tty.log');
+    // script(1) gives the command a pseudo-terminal for stdin, stdout and stderr.
+    const cmd = [process.execPath, join(REPO, 'bin', 'p0f.js'), ...fpArgs, '-d', '-i', tn.hostIf, '-o', log].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'latin1', timeout: 30000 });
+    assert.equal(r.status, 0, r.stdout);
+    const out = r.stdout.replace(/\r\n/g, '\n');
+    const m = /\[\+\] Daemon process created, PID (\d+) \(stderr not kept\)\.\n\nGood luck, you're on your own now!\n$/.exec(out);
+    assert.ok(m, out);
+    const pid = Number(m[1]);
+    try {
+      assert.ok(alive(pid));
+      for (const fd of [0, 1, 2]) assert.equal(readlinkSync(`/proc/${pid}/fd/${fd}`), '/dev/null');
+      await curl();
+      await waitFor(() => logRecords(log).some((l) => l.startsWith('mod=http response')), 5000, 'the daemon logging');
+      process.kill(pid, 'SIGTERM');
+      await waitFor(() => !alive(pid), 5000, 'the daemon to stop');
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   test('-d without -o or -s, and a daemon that cannot start: exit 1, no daemon left', async () => {
     const a = runOurs(['-d', '-i', tn.hostIf]);
     assert.equal(a.status, 1);

@@ -168,4 +168,16 @@ describe('without the addon', () => {
     assert.match(r.stdout, /npm run build:native/);
     assert.ok(ADDON_HELP.includes('apt-get install libpcap-dev'));
   });
+
+  test('p0f -i and -L say so and exit 1; nothing else is opened', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    for (const args of [['-i', 'lo'], ['-L']]) {
+      const r = spawnSync(process.execPath, [join(root, 'bin', 'p0f.js'), ...args], {
+        env: { ...process.env, P0F_NO_ADDON: '1' }, encoding: 'latin1',
+      });
+      assert.equal(r.status, 1, args.join(' '));
+      assert.match(r.stderr, /^\[-\] PROGRAM ABORT : (Live capture|Listing interfaces \(-L\)): this needs the package's native libpcap addon, which is not built\. Install libpcap's development files \(apt-get install libpcap-dev\) and rebuild it/);
+      assert.ok(!r.stdout.includes('Intercepting traffic'));
+    }
+  });
 });
