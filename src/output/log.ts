@@ -3,8 +3,15 @@ import type { Observation } from '../observation.ts';
 import { formatLocalTime } from './time.ts';
 
 export function formatLogLine(obs: Observation): string {
-  let s = `[${formatLocalTime(obs.time)}] mod=${obs.kind}|cli=${obs.client.addr}/${obs.client.port}|` +
-    `srv=${obs.server.addr}/${obs.server.port}|subj=${obs.subject}`;
-  for (const [key, value] of obs.fields) s += `|${key}=${value ?? '???'}`;
+  const cli = obs.client;
+  const srv = obs.server;
+  let s = '[' + formatLocalTime(obs.time) + '] mod=' + obs.kind + '|cli=' + cli.addr + '/' + cli.port +
+    '|srv=' + srv.addr + '/' + srv.port + '|subj=' + obs.subject;
+  const fields = obs.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    const value = f[1];
+    s += '|' + f[0] + '=' + (value === null ? '???' : value);
+  }
   return s + '\n';
 }
