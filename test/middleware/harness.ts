@@ -9,17 +9,8 @@ import http from 'node:http';
 import { createServer as netServer, type Server } from 'node:net';
 import { rmSync } from 'node:fs';
 import { ApiServer } from '../../src/api/server.ts';
-import type { P0fMiddlewareOptions } from '../../src/middleware/core.ts';
+import type { AppFactory, AppUnderTest } from './apps.ts';
 import { HostTable, makeHost, sleep, tempDir } from '../api/helpers.ts';
-
-export interface AppUnderTest {
-  /** Port of the HTTP server (listening on "::", dual-stack). */
-  port: number;
-  close(): Promise<void>;
-}
-
-/** Builds the framework's app with the middleware and a GET /who route answering JSON of the p0f data. */
-export type AppFactory = (opts: P0fMiddlewareOptions) => Promise<AppUnderTest>;
 
 /** GET over loopback with a fresh connection; resolves with status, parsed body and time taken. */
 export function get(port: number, host: '127.0.0.1' | '::1'): Promise<{ status: number; body: unknown; ms: number }> {
