@@ -25,14 +25,32 @@ export const HTTP_MAX_HDRS = 32;
 const hdrNames: string[] = [];
 /** Same names as char-code arrays, for comparing against packet bytes. */
 const hdrCodes: Uint8Array[] = [];
+/** hdrHash() of each name. */
+const hdrHashes: number[] = [];
 const hdrByName = new Map<string, number>();
-/** Byte-hash buckets for lookups straight from a Buffer (no string made). */
-const hdrByHash = new Map<number, number[]>();
+/**
+ * Open-addressed table of ids by name hash, for lookups straight from a Buffer (no string
+ * made): slot = hash & mask, linear probing, -1 = empty. Kept at most half full.
+ */
+let hdrSlots = new Int32Array(256).fill(-1);
+
+/** FNV-1a over a header name's bytes; HDR_HASH_SEED then hdrHashStep() per byte. */
+export const HDR_HASH_SEED = 0x811c9dc5 | 0;
+export function hdrHashStep(h: number, c: number): number {
+  return Math.imul(h ^ c, 0x01000193);
+}
 
 function hashBytes(buf: Uint8Array, start: number, len: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < len; i++) h = Math.imul(h ^ buf[start + i]!, 0x01000193);
-  return h >>> 0;
+  let h = HDR_HASH_SEED;
+  for (let i = 0; i < len; i++) h = hdrHashStep(h, buf[start + i]!);
+  return h;
+}
+
+function slotInsert(slots: Int32Array, id: number): void {
+  const mask = slots.length - 1;
+  let i = hdrHashes[id]! & mask;
+  while (slots[i] !== -1) i = (i + 1) & mask;
+  slots[i] = id;
 }
 
 function registerHdr(name: string): number {
@@ -43,11 +61,21 @@ function registerHdr(name: string): number {
   for (let i = 0; i < name.length; i++) codes[i] = name.charCodeAt(i) & 0xff;
   hdrNames.push(name);
   hdrCodes.push(codes);
+  hdrHashes.push(hashBytes(codes, 0, codes.length));
   hdrByName.set(name, id);
-  const h = hashBytes(codes, 0, codes.length);
-  const bucket = hdrByHash.get(h);
-  if (bucket) bucket.push(id); else hdrByHash.set(h, [id]);
+  if ((id + 1) * 2 > hdrSlots.length) {
+    const bigger = new Int32Array(hdrSlots.length * 2).fill(-1);
+    for (let k = 0; k <= id; k++) slotInsert(bigger, k);
+    hdrSlots = bigger;
+  } else {
+    slotInsert(hdrSlots, id);
+  }
   return id;
+}
+
+/** Number of header names registered so far (ids are 0 .. hdrCount() - 1). */
+export function hdrCount(): number {
+  return hdrNames.length;
 }
 
 /** Id of header `name` in the global registry, -1 if never registered. */
@@ -55,18 +83,32 @@ export function lookupHdr(name: string): number {
   return hdrByName.get(name) ?? -1;
 }
 
+/**
+ * Id of the header whose name is `buf[start, start + len)` and whose hashBytes() value is
+ * `hash` (computed by the caller while scanning the name), -1 if never registered.
+ */
+export function lookupHdrHashed(hash: number, buf: Uint8Array, start: number, len: number): number {
+  const slots = hdrSlots;
+  const mask = slots.length - 1;
+  let i = hash & mask;
+  for (;;) {
+    const id = slots[i]!;
+    if (id < 0) return -1;
+    if (hdrHashes[id] === hash) {
+      const codes = hdrCodes[id]!;
+      if (codes.length === len) {
+        let k = 0;
+        while (k < len && codes[k] === buf[start + k]) k++;
+        if (k === len) return id;
+      }
+    }
+    i = (i + 1) & mask;
+  }
+}
+
 /** Id of the header whose name is `buf[start, start + len)`, -1 if never registered. */
 export function lookupHdrBytes(buf: Uint8Array, start: number, len: number): number {
-  const bucket = hdrByHash.get(hashBytes(buf, start, len));
-  if (!bucket) return -1;
-  for (const id of bucket) {
-    const codes = hdrCodes[id]!;
-    if (codes.length !== len) continue;
-    let k = 0;
-    while (k < len && codes[k] === buf[start + k]) k++;
-    if (k === len) return id;
-  }
-  return -1;
+  return lookupHdrHashed(hashBytes(buf, start, len), buf, start, len);
 }
 
 /** Registered name of header `id`. */
@@ -178,6 +220,10 @@ function hasRequired(sig: HttpSig, id: number): boolean {
  * its randomly seeded filter has no collision.
  */
 export function httpFindMatch(table: readonly HttpSigRecord[], ts: HttpSig, dupeDet: boolean): void {
+  if (!dupeDet) {
+    httpFindMatchWire(table, ts);
+    return;
+  }
   let gmatch: HttpSigRecord | null = null;
   const th = ts.hdr;
   const tcnt = th.length;
@@ -246,6 +292,128 @@ export function httpFindMatch(table: readonly HttpSigRecord[], ts: HttpSig, dupe
   }
 
   if (!dupeDet && gmatch) {
+    ts.matched = gmatch;
+    if (gmatch.sig.sw !== null && ts.sw !== null && !ts.sw.includes(gmatch.sig.sw)) ts.dishonest = true;
+  }
+}
+
+/**
+ * Flat copies of the fields every record is tested on first (version and required-header
+ * filter), so the scan over a table touches the records themselves only for candidates.
+ */
+interface TableIndex {
+  readonly n: number;
+  readonly ver: Int8Array;
+  readonly bloomLo: Int32Array;
+  readonly bloomHi: Int32Array;
+}
+
+const tableIndexes = new WeakMap<readonly HttpSigRecord[], TableIndex>();
+let lastTable: readonly HttpSigRecord[] | null = null;
+let lastIndex: TableIndex | null = null;
+let prevTable: readonly HttpSigRecord[] | null = null;
+let prevIndex: TableIndex | null = null;
+
+function buildIndex(table: readonly HttpSigRecord[]): TableIndex {
+  const n = table.length;
+  const ver = new Int8Array(n);
+  const bloomLo = new Int32Array(n);
+  const bloomHi = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const rs = table[r]!.sig;
+    ver[r] = rs.httpVer;
+    bloomLo[r] = rs.hdrBloomLo;
+    bloomHi[r] = rs.hdrBloomHi;
+  }
+  return { n, ver, bloomLo, bloomHi };
+}
+
+/** The index of `table`; rebuilt if the table grew (records are only ever appended). */
+function indexOf(table: readonly HttpSigRecord[]): TableIndex {
+  // Requests and responses alternate: the last two tables are kept at hand.
+  if (table === lastTable && lastIndex!.n === table.length) return lastIndex!;
+  let idx: TableIndex | undefined;
+  if (table === prevTable && prevIndex!.n === table.length) {
+    idx = prevIndex!;
+  } else {
+    idx = tableIndexes.get(table);
+    if (!idx || idx.n !== table.length) {
+      idx = buildIndex(table);
+      tableIndexes.set(table, idx);
+    }
+  }
+  prevTable = lastTable;
+  prevIndex = lastIndex;
+  lastTable = table;
+  lastIndex = idx;
+  return idx;
+}
+
+/** httpFindMatch() for a signature from the wire (dupeDet false). */
+function httpFindMatchWire(table: readonly HttpSigRecord[], ts: HttpSig): void {
+  const idx = indexOf(table);
+  const ver = idx.ver;
+  const bLo = idx.bloomLo;
+  const bHi = idx.bloomHi;
+  const tsVer = ts.httpVer;
+  const tLo = ts.hdrBloomLo;
+  const tHi = ts.hdrBloomHi;
+  let gmatch: HttpSigRecord | null = null;
+  const th = ts.hdr;
+  const tcnt = th.length;
+
+  next_sig:
+  for (let r = 0; r < idx.n; r++) {
+    const v = ver[r]!;
+    if (v !== -1 && v !== tsVer) continue;
+    const lo = bLo[r]!;
+    const hi = bHi[r]!;
+    if ((tLo & lo) !== lo || (tHi & hi) !== hi) continue;
+
+    const ref = table[r]!;
+    const rs = ref.sig;
+    let ti = 0;
+    let ri = 0;
+    const rh = rs.hdr;
+    while (ri < rh.length) {
+      const want = rh[ri]!;
+      const wid = want.id;
+      const origTs = ti;
+      while (ti < tcnt && wid !== th[ti]!.id) ti++;
+
+      if (ti === tcnt) {
+        if (!want.optional) continue next_sig;
+        for (let k = 0; k < tcnt; k++) if (wid === th[k]!.id) continue next_sig;
+        ti = origTs;
+        ri++;
+        continue;
+      }
+
+      if (want.value !== null) {
+        const val = th[ti]!.value;
+        if (val === null || !val.includes(want.value)) continue next_sig;
+      }
+      ti++;
+      ri++;
+    }
+
+    const miss = rs.miss;
+    for (let m = 0; m < miss.length; m++) {
+      const id = miss[m]!;
+      if (bloomHas(ts, id)) {
+        for (let k = 0; k < tcnt; k++) if (th[k]!.id === id) continue next_sig;
+      }
+    }
+
+    if (!ref.generic) {
+      ts.matched = ref;
+      if (rs.sw !== null && ts.sw !== null && !ts.sw.includes(rs.sw)) ts.dishonest = true;
+      return;
+    }
+    if (!gmatch) gmatch = ref;
+  }
+
+  if (gmatch) {
     ts.matched = gmatch;
     if (gmatch.sig.sw !== null && ts.sw !== null && !ts.sw.includes(gmatch.sig.sw)) ts.dishonest = true;
   }

@@ -233,3 +233,39 @@ export function parseHttpDate(s: string): number {
   // time_t returned into a u32.
   return ((v % 4294967296) + 4294967296) % 4294967296;
 }
+
+// Dates seen recently, by their bytes: a busy server sends the same Date line for a whole
+// second, and parsing it (strptime + mktime) costs far more than comparing ~30 bytes.
+// The result depends only on the bytes and on TZ, so each slot remembers the TZ too.
+const CACHE_SLOTS = 16;
+const CACHE_MAX_LEN = 64;
+const cacheBytes: Uint8Array[] = [];
+const cacheLen = new Int32Array(CACHE_SLOTS).fill(-1);
+const cacheVal = new Float64Array(CACHE_SLOTS);
+const cacheTz: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
+for (let i = 0; i < CACHE_SLOTS; i++) cacheBytes.push(new Uint8Array(CACHE_MAX_LEN));
+
+/**
+ * parseHttpDate() of the latin1 text `buf[start, end)` (a header value, already cut at its
+ * first NUL), remembering recent answers.
+ */
+export function parseHttpDateBytes(buf: Buffer, start: number, end: number): number {
+  const len = end - start;
+  if (len > CACHE_MAX_LEN) return parseHttpDate(buf.toString('latin1', start, end));
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  const slot = (h ^ (h >>> 16)) & (CACHE_SLOTS - 1);
+  const tz = process.env['TZ'];
+  const cb = cacheBytes[slot]!;
+  if (cacheLen[slot] === len && cacheTz[slot] === tz) {
+    let i = 0;
+    while (i < len && cb[i] === buf[start + i]) i++;
+    if (i === len) return cacheVal[slot]!;
+  }
+  const v = parseHttpDate(buf.toString('latin1', start, end));
+  cb.set(buf.subarray(start, end));
+  cacheLen[slot] = len;
+  cacheVal[slot] = v;
+  cacheTz[slot] = tz;
+  return v;
+}

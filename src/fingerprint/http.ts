@@ -17,12 +17,12 @@
  *   status-line scan runs again from where header parsing stopped (using absolute
  *   offsets for its limits) and the line it scans over is lost as a header.
  */
-import { HDR_AL, HDR_DAT, HDR_SRV, HDR_UA, HDR_VIA, HDR_XFF, HTTP_MAX_HDRS, bloomAdd,
-  knownHttpHeaders, lookupHdrBytes, newHttpSig } from '../db/http-sig.ts';
+import { HDR_AL, HDR_DAT, HDR_HASH_SEED, HDR_SRV, HDR_UA, HDR_VIA, HDR_XFF, HTTP_MAX_HDRS, bloomAdd,
+  hdrCount, hdrHashStep, knownHttpHeaders, lookupHdrHashed, newHttpSig } from '../db/http-sig.ts';
 import type { HttpSig } from '../db/types.ts';
 import type { Flow } from '../state/types.ts';
 import type { FpContext } from './context.ts';
-import { parseHttpDate } from './http-date.ts';
+import { parseHttpDateBytes } from './http-date.ts';
 import { fingerprintHttp } from './http-fp.ts';
 
 /** p0f's MAX_FLOW_DATA: bytes kept per direction (more may never come once reached). */
@@ -35,9 +35,10 @@ export const HTTP_MAX_HDR_VAL = 1024;
 const CR = 13;
 const LF = 10;
 
-/** isalnum() || '-' || '_'. */
-function isHdrChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95;
+/** 1 for the bytes of a header name: isalnum() || '-' || '_'. */
+const HDR_CHAR = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95) HDR_CHAR[c] = 1;
 }
 
 /** `buf` holds `lit` (ASCII) at `off`. */
@@ -71,6 +72,78 @@ function resetSig(t: HttpSig): void {
   t.dishonest = false;
 }
 
+// Header lines found by the current parsePairs() call and not yet added to the signature.
+// They are turned into records in one go (flushPending): one string is cut from the flow
+// buffer for all of them and names / values are taken from it, instead of one native
+// Buffer-to-string call per value.
+const pNameOff = new Int32Array(HTTP_MAX_HDRS);
+const pNameLen = new Int32Array(HTTP_MAX_HDRS);
+const pHid = new Int32Array(HTTP_MAX_HDRS);
+const pValOff = new Int32Array(HTTP_MAX_HDRS);
+/** End of the value (cut at a NUL), or -1 when the line has no value (p0f's NULL). */
+const pValEnd = new Int32Array(HTTP_MAX_HDRS);
+let pCount = 0;
+
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+/** Add the pending header lines of `pay` to `tmp` (see above). */
+function flushPending(toSrv: boolean, tmp: HttpSig, pay: Buffer): void {
+  const n = pCount;
+  if (!n) return;
+  pCount = 0;
+  const base = pNameOff[0]!;
+  let end = base;
+  for (let i = 0; i < n; i++) {
+    const e = pValEnd[i]! >= 0 ? pValEnd[i]! : pNameOff[i]! + pNameLen[i]!;
+    if (e > end) end = e;
+  }
+  const text = (pay as Latin1Buffer).latin1Slice(base, end);
+  const hdr = tmp.hdr;
+  for (let i = 0; i < n; i++) {
+    const hid = pHid[i]!;
+    const vEnd = pValEnd[i]!;
+    let value: string | null = null;
+    if (vEnd >= 0) {
+      value = text.substring(pValOff[i]! - base, vEnd - base);
+      if (toSrv) {
+        if (hid === HDR_UA) tmp.sw = value;
+        else if (hid === HDR_AL) tmp.lang = value;
+        else if (hid === HDR_VIA || hid === HDR_XFF) tmp.via = value;
+      } else {
+        if (hid === HDR_SRV) tmp.sw = value;
+        else if (hid === HDR_DAT) tmp.date = parseHttpDateBytes(pay, pValOff[i]!, vEnd);
+        else if (hid === HDR_VIA || hid === HDR_XFF) tmp.via = value;
+      }
+    }
+    let name: string | null = null;
+    if (hid < 0) {
+      const o = pNameOff[i]! - base;
+      name = text.substring(o, o + pNameLen[i]!);
+    }
+    hdr.push({ id: hid, name, value, optional: false });
+  }
+}
+
+/** The known-header flags of `ctx.db`, remembered for the last database seen. */
+let knownFor: object | null = null;
+let knownFlags: Uint8Array = new Uint8Array(0);
+let knownN0 = -1;
+let knownN1 = -1;
+
+function knownHeaders(ctx: FpContext): Uint8Array {
+  const http = ctx.db.http;
+  // knownHttpHeaders() checks that its answer is still current; only the common case of
+  // the same, unchanged database is short-cut here.
+  if (http !== knownFor || knownFlags.length !== hdrCount() || http[0].length !== knownN0 ||
+      http[1].length !== knownN1) {
+    knownFlags = knownHttpHeaders(http);
+    knownFor = http;
+    knownN0 = http[0].length;
+    knownN1 = http[1].length;
+  }
+  return knownFlags;
+}
+
 /**
  * p0f's parse_pairs(): read `Name: value` lines from flow.httpPos on; on the empty line
  * fingerprint the message. Returns "need more data".
@@ -79,14 +152,15 @@ function parsePairs(ctx: FpContext, toSrv: boolean, f: Flow, canGetMore: boolean
   const plen = toSrv ? f.reqLen : f.respLen;
   const pay = (toSrv ? f.request : f.response)!;
   const tmp = tmpSig(f);
-  let known: Uint8Array | null = null;
   let off: number;
+  pCount = 0;
 
   while ((off = f.httpPos) < plen) {
     const first = pay[off]!;
 
     // Blank line: headers complete.
     if (first === CR || first === LF) {
+      flushPending(toSrv, tmp, pay);
       tmp.recvDate = ctx.nowSec;
       fingerprintHttp(ctx, toSrv, f, tmp);
       if (toSrv) {
@@ -99,23 +173,28 @@ function parsePairs(ctx: FpContext, toSrv: boolean, f: Flow, canGetMore: boolean
       return false;
     }
 
-    const hcount = tmp.hdr.length;
-    if (hcount >= HTTP_MAX_HDRS) {
+    if (tmp.hdr.length + pCount >= HTTP_MAX_HDRS) {
+      flushPending(toSrv, tmp, pay);
       f.inHttp = -1;
       return false;
     }
 
-    // Header name.
-    let nlen = 0;
-    while (off < plen && isHdrChar(pay[off]!) && nlen <= HTTP_MAX_HDR_NAME) {
+    // Header name, hashed on the way for the known-header lookup.
+    const nameStart = off;
+    let h = HDR_HASH_SEED;
+    let c = first;
+    while (off < plen && HDR_CHAR[c = pay[off]!] === 1 && off - nameStart <= HTTP_MAX_HDR_NAME) {
+      h = hdrHashStep(h, c);
       off++;
-      nlen++;
     }
+    const nlen = off - nameStart;
     if (off === plen) {
+      flushPending(toSrv, tmp, pay);
       if (!canGetMore) f.inHttp = -1;
       return canGetMore;
     }
-    if (!nlen || pay[off] !== 58 /* : */ || nlen > HTTP_MAX_HDR_NAME) {
+    if (!nlen || c !== 58 /* : */ || nlen > HTTP_MAX_HDR_NAME) {
+      flushPending(toSrv, tmp, pay);
       f.inHttp = -1;
       return false;
     }
@@ -125,63 +204,53 @@ function parsePairs(ctx: FpContext, toSrv: boolean, f: Flow, canGetMore: boolean
 
     // Value, up to LF; remember where a NUL would end p0f's copy of it.
     const vstart = off;
-    let vlen = 0;
+    const vlim = vstart + HTTP_MAX_HDR_VAL + 1;
+    const stop = plen < vlim ? plen : vlim;
     let nul = -1;
-    while (off < plen && vlen <= HTTP_MAX_HDR_VAL) {
-      const c = pay[off]!;
-      if (c === LF) break;
-      if (c === 0 && nul < 0) nul = off;
+    while (off < stop) {
+      const b = pay[off]!;
+      if (b === LF) break;
+      if (b === 0 && nul < 0) nul = off;
       off++;
-      vlen++;
     }
+    let vlen = off - vstart;
     if (vlen > HTTP_MAX_HDR_VAL) {
       // p0f returns -1 from a u8 function here: "need more", though the flow is dropped.
+      flushPending(toSrv, tmp, pay);
       f.inHttp = -1;
       return true;
     }
     if (off === plen) {
+      flushPending(toSrv, tmp, pay);
       if (!canGetMore) f.inHttp = -1;
       return canGetMore;
     }
     if (pay[off - 1] === CR) vlen--;
 
-    const nameStart = f.httpPos;
-    let hid = lookupHdrBytes(pay, nameStart, nlen);
+    let hid = lookupHdrHashed(h, pay, nameStart, nlen);
     if (hid >= 0) {
-      known ??= knownHttpHeaders(ctx.db.http);
+      const known = knownHeaders(ctx);
       if (hid >= known.length || !known[hid]) hid = -1;
     }
 
-    let value: string | null = null;
+    const k = pCount++;
+    pNameOff[k] = nameStart;
+    pNameLen[k] = nlen;
+    pHid[k] = hid;
+    pValOff[k] = vstart;
     if (vlen) {
       let vend = vstart + vlen;
       if (nul >= 0 && nul < vend) vend = nul;
-      value = pay.toString('latin1', vstart, vend);
+      pValEnd[k] = vend;
+    } else {
+      pValEnd[k] = -1;
     }
-
-    tmp.hdr.push({
-      id: hid,
-      name: hid < 0 ? pay.toString('latin1', nameStart, nameStart + nlen) : null,
-      value,
-      optional: false,
-    });
     if (hid >= 0) bloomAdd(tmp, hid);
-
-    if (value !== null) {
-      if (toSrv) {
-        if (hid === HDR_UA) tmp.sw = value;
-        else if (hid === HDR_AL) tmp.lang = value;
-        else if (hid === HDR_VIA || hid === HDR_XFF) tmp.via = value;
-      } else {
-        if (hid === HDR_SRV) tmp.sw = value;
-        else if (hid === HDR_DAT) tmp.date = parseHttpDate(value);
-        else if (hid === HDR_VIA || hid === HDR_XFF) tmp.via = value;
-      }
-    }
 
     f.httpPos = off + 1;
   }
 
+  flushPending(toSrv, tmp, pay);
   if (!canGetMore) f.inHttp = -1;
   return canGetMore;
 }
