@@ -1,33 +1,31 @@
 /** p0f's console report block (start_observation / add_observation_field, not in daemon mode). */
 import type { Observation } from '../observation.ts';
+import { KeyTexts, PortTexts } from './parts.ts';
 
 const PAD = '        ';
 
-/** Field keys padded to p0f's %-8s, remembered (there are only a dozen distinct keys). */
-const padded = new Map<string, string>();
-
-function padKey(key: string): string {
-  if (key.length >= 8) return key;
-  let p = padded.get(key);
-  if (p === undefined) {
-    p = key + PAD.slice(key.length);
-    if (padded.size < 256) padded.set(key, p);
-  }
-  return p;
-}
+// Pieces of the block (see parts.ts). Each field line is emitted as "\n| key      = value",
+// the newline ending the line before it.
+const CLI_PORT = new PortTexts('/', ' -> ');
+const SRV_PORT = new PortTexts('/', ' (');
+const KIND_CLI = new KeyTexts((kind) => kind + ') ]-\n|\n| client   = ');
+const KIND_SRV = new KeyTexts((kind) => kind + ') ]-\n|\n| server   = ');
+const SUBJ_PORT = new PortTexts('/', '');
+/** p0f's "| %-8s = ". */
+const FIELD = new KeyTexts((key) => '\n| ' + (key.length >= 8 ? key : key + PAD.slice(key.length)) + ' = ');
 
 export function formatConsole(obs: Observation): string {
   const toSrv = obs.subject === 'cli';
   const cli = obs.client;
   const srv = obs.server;
   const subject = toSrv ? cli : srv;
-  let s = '.-[ ' + cli.addr + '/' + cli.port + ' -> ' + srv.addr + '/' + srv.port + ' (' + obs.kind + ') ]-\n|\n' +
-    (toSrv ? '| client   = ' : '| server   = ') + subject.addr + '/' + subject.port + '\n';
+  let s = '.-[ ' + cli.addr + CLI_PORT.get(cli.port) + srv.addr + SRV_PORT.get(srv.port) +
+    (toSrv ? KIND_CLI : KIND_SRV).get(obs.kind) + subject.addr + SUBJ_PORT.get(subject.port);
   const fields = obs.fields;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
     const value = f[1];
-    s += '| ' + padKey(f[0]) + ' = ' + (value === null ? '???' : value) + '\n';
+    s += FIELD.get(f[0]) + (value === null ? '???' : value);
   }
-  return s + '|\n`----\n\n';
+  return s + '\n|\n`----\n\n';
 }
