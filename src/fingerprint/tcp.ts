@@ -170,20 +170,63 @@ function hex2(v: number): string {
   return v < 16 ? '0' + v.toString(16) : v.toString(16);
 }
 
-/** `raw_sig`: the packet in p0f.fp syntax (p0f's dump_sig). */
-export function dumpSig(pk: PacketData, ts: TcpSig, synMss: number): string {
+// raw_sig is assembled from a few remembered parts (each a pure function of the packet
+// fields named): the output writers pay per piece of a concatenated string, and a
+// signature spelled out field by field is some twenty pieces.
+const PART_CACHE_MAX = 4096;
+
+/** `ver:ttl+dist:olen:` for IP-option-less packets, by (ipVer === 6) * 256 + ttl. */
+const headParts: (string | undefined)[] = new Array<string | undefined>(512).fill(undefined);
+/** `mss:` by MSS value. */
+const mssParts: (string | undefined)[] = new Array<string | undefined>(65536).fill(undefined);
+/** `win,wscale:` by window spelling and scale. */
+const winParts = new Map<number, string>();
+/** Option layout text (`mss,sok,ts,nop,ws`), by layout hash; exact layout checked. */
+const optParts = new Map<number, { layout: Uint8Array; eolPad: number; text: string }[]>();
+let optPartCount = 0;
+/** `:quirks:0` / `:quirks:+` by quirk bits. */
+const quirkParts0 = new Map<number, string>();
+const quirkPartsPay = new Map<number, string>();
+
+function headPart(pk: PacketData): string {
   const dist = guessDist(pk.ttl);
-  let ret = dist > MAX_DIST
-    ? `${pk.ipVer}:${pk.ttl}+?:${pk.ipOptLen}:`
-    : `${pk.ipVer}:${pk.ttl}+${dist}:${pk.ipOptLen}:`;
+  if (pk.ipOptLen !== 0) {
+    return dist > MAX_DIST ? `${pk.ipVer}:${pk.ttl}+?:${pk.ipOptLen}:` : `${pk.ipVer}:${pk.ttl}+${dist}:${pk.ipOptLen}:`;
+  }
+  const k = (pk.ipVer === 6 ? 256 : 0) + pk.ttl;
+  let t = headParts[k];
+  if (t === undefined) {
+    t = dist > MAX_DIST ? `${pk.ipVer}:${pk.ttl}+?:0:` : `${pk.ipVer}:${pk.ttl}+${dist}:0:`;
+    headParts[k] = t;
+  }
+  return t;
+}
 
-  // A SYN+ACK echoing p0f-sendsyn's MSS: suggest a wildcard.
-  ret += pk.mss === SPECIAL_MSS && pk.tcpType === (TCP_SYN | TCP_ACK) ? '*:' : `${pk.mss}:`;
+function mssPart(mss: number): string {
+  let t = mssParts[mss];
+  if (t === undefined) {
+    t = `${mss}:`;
+    mssParts[mss] = t;
+  }
+  return t;
+}
 
+function winPart(ts: TcpSig, pk: PacketData, synMss: number): string {
   const winM = detectWinMulti(ts, synMss);
-  ret += winM > 0 ? `${winMultiUseMtu ? 'mtu' : 'mss'}*${winM}` : String(pk.win);
-  ret += `,${pk.wscale}:`;
+  const useMtu = winMultiUseMtu;
+  // winM is a 16-bit signed value, win and wscale unsigned 16 and 8 bits.
+  const key = winM > 0 ? ((useMtu ? 1 : 0) << 24) | (winM << 8) | pk.wscale : (1 << 25) | (pk.win << 8) | pk.wscale;
+  let t = winParts.get(key);
+  if (t === undefined) {
+    t = (winM > 0 ? `${useMtu ? 'mtu' : 'mss'}*${winM}` : String(pk.win)) + `,${pk.wscale}:`;
+    if (winParts.size >= PART_CACHE_MAX) winParts.clear();
+    winParts.set(key, t);
+  }
+  return t;
+}
 
+function optText(pk: PacketData): string {
+  let ret = '';
   for (let i = 0; i < pk.optCnt; i++) {
     if (i) ret += ',';
     const k = pk.optLayout[i]!;
@@ -198,19 +241,58 @@ export function dumpSig(pk: PacketData, ts: TcpSig, synMss: number): string {
       default: ret += `?${k}`;
     }
   }
-  ret += ':';
+  return ret;
+}
 
-  if (pk.quirks) {
-    let first = true;
-    for (const [bit, name] of QUIRK_NAMES) {
-      if (!(pk.quirks & bit)) continue;
-      ret += first ? name : ',' + name;
-      first = false;
+function optPart(pk: PacketData, hash: number): string {
+  const cnt = pk.optCnt;
+  const bucket = optParts.get(hash);
+  if (bucket) {
+    outer: for (let b = 0; b < bucket.length; b++) {
+      const e = bucket[b]!;
+      const l = e.layout;
+      if (l.length !== cnt || e.eolPad !== pk.optEolPad) continue;
+      for (let i = 0; i < cnt; i++) if (l[i] !== pk.optLayout[i]) continue outer;
+      return e.text;
     }
   }
+  const text = optText(pk);
+  if (optPartCount >= PART_CACHE_MAX) {
+    optParts.clear();
+    optPartCount = 0;
+  }
+  const e = { layout: pk.optLayout.slice(0, cnt), eolPad: pk.optEolPad, text };
+  const b = optParts.get(hash);
+  if (b) b.push(e); else optParts.set(hash, [e]);
+  optPartCount++;
+  return text;
+}
 
-  ret += pk.payLen ? ':+' : ':0';
-  return ret;
+function quirkPart(quirks: number, pay: boolean): string {
+  const cache = pay ? quirkPartsPay : quirkParts0;
+  let t = cache.get(quirks);
+  if (t === undefined) {
+    t = ':';
+    if (quirks) {
+      let first = true;
+      for (const [bit, name] of QUIRK_NAMES) {
+        if (!(quirks & bit)) continue;
+        t += first ? name : ',' + name;
+        first = false;
+      }
+    }
+    t += pay ? ':+' : ':0';
+    if (cache.size >= PART_CACHE_MAX) cache.clear();
+    cache.set(quirks, t);
+  }
+  return t;
+}
+
+/** `raw_sig`: the packet in p0f.fp syntax (p0f's dump_sig). */
+export function dumpSig(pk: PacketData, ts: TcpSig, synMss: number): string {
+  // A SYN+ACK echoing p0f-sendsyn's MSS: suggest a wildcard.
+  const mss = pk.mss === SPECIAL_MSS && pk.tcpType === (TCP_SYN | TCP_ACK) ? '*:' : mssPart(pk.mss);
+  return headPart(pk) + mss + winPart(ts, pk, synMss) + optPart(pk, ts.optHash) + quirkPart(pk.quirks, pk.payLen !== 0);
 }
 
 /**
