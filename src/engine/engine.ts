@@ -43,6 +43,11 @@ export class Engine implements FpContext {
   packetCount = 0;
 
   private readonly pk = new PacketData();
+  /**
+   * Where a flow's first payload segment is parsed: most HTTP messages arrive in one
+   * segment and are done with at once, so they never need a buffer of their own.
+   */
+  private readonly scratch = Buffer.allocUnsafe(MAX_FLOW_DATA);
   private readonly decoder: LinkDecoder;
   private readonly listeners: ObservationListener[] = [];
   private readonly warn: (msg: string) => void;
@@ -100,6 +105,12 @@ export class Engine implements FpContext {
       fields,
     };
     for (const l of this.listeners) l(obs);
+  }
+
+  /** The scratch buffer holding a flow's first `n` payload bytes. */
+  private firstSegment(src: Uint8Array, off: number, n: number): Buffer {
+    this.scratch.set(src.subarray(off, off + n), 0);
+    return this.scratch;
   }
 
   /** p0f's flow_dispatch. */
@@ -172,7 +183,11 @@ export class Engine implements FpContext {
           if (f.nextCliSeq !== pk.seq) return;
           if (f.reqLen < MAX_FLOW_DATA && pk.payLen) {
             const n = Math.min(pk.payLen, MAX_FLOW_DATA - f.reqLen);
-            f.request = appendData(f.request, f.reqLen, pk.payload, pk.payOff, n);
+            // Bytes the HTTP module will never read again are only counted.
+            if (f.inHttp >= 0 && !f.httpReqDone) {
+              f.request = f.reqLen ? appendData(f.request, f.reqLen, pk.payload, pk.payOff, n)
+                : this.firstSegment(pk.payload, pk.payOff, n);
+            }
             f.reqLen += n;
           }
           checkTsTcp(this, true, pk, f);
@@ -181,7 +196,10 @@ export class Engine implements FpContext {
           if (f.nextSrvSeq !== pk.seq) return;
           if (f.respLen < MAX_FLOW_DATA && pk.payLen) {
             const n = Math.min(pk.payLen, MAX_FLOW_DATA - f.respLen);
-            f.response = appendData(f.response, f.respLen, pk.payload, pk.payOff, n);
+            if (f.inHttp >= 0) {
+              f.response = f.respLen ? appendData(f.response, f.respLen, pk.payload, pk.payOff, n)
+                : this.firstSegment(pk.payload, pk.payOff, n);
+            }
             f.respLen += n;
           }
           checkTsTcp(this, false, pk, f);
@@ -189,6 +207,10 @@ export class Engine implements FpContext {
         }
         if (!pk.payLen) return;
         const needMore = processHttp(this, toSrv, f);
+        // A first segment parsed in the scratch buffer gets a buffer of its own only if
+        // the HTTP module may still read it.
+        if (f.request === this.scratch) f.request = f.inHttp >= 0 && !f.httpReqDone ? ownCopy(this.scratch, f.reqLen) : null;
+        if (f.response === this.scratch) f.response = f.inHttp >= 0 ? ownCopy(this.scratch, f.respLen) : null;
         if (!needMore) tr.destroyFlow(f);
         else if (f.reqLen >= MAX_FLOW_DATA && f.respLen >= MAX_FLOW_DATA) tr.destroyFlow(f);
         return;
@@ -198,6 +220,16 @@ export class Engine implements FpContext {
         this.warn(`Huh. Unexpected packet type 0x${pk.tcpType.toString(16).padStart(2, '0')} in flow_dispatch().`);
     }
   }
+}
+
+/** A flow buffer of its own holding `scratch[0, len)` (sized as appendData grows them). */
+function ownCopy(scratch: Buffer, len: number): Buffer {
+  let cap = 512;
+  while (cap < len) cap <<= 1;
+  if (cap > MAX_FLOW_DATA) cap = MAX_FLOW_DATA;
+  const b = Buffer.allocUnsafe(cap);
+  scratch.copy(b, 0, 0, len);
+  return b;
 }
 
 /** Append payload bytes to a flow buffer, growing it geometrically up to MAX_FLOW_DATA. */
