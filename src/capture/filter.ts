@@ -87,39 +87,31 @@ export class FilterFatalError extends P0fFatalError {
   }
 }
 
+/** What p0f settled on: the rule compiled, whether it is the VLAN form, p0f's status line. */
+export interface RuleChoice {
+  rule: string;
+  vlan: boolean;
+  /** p0f's status line, e.g. "[+] Default packet filtering configured [+VLAN].\n". */
+  banner: string;
+}
+
 /**
- * prepare_bpf(): choose and compile the filter for a capture as p0f does, including the
- * retry without VLAN and the fatal errors. `userRule` null means the default filter, which
- * comes from the precompiled table (no compiler needed). `compile` is used for user rules:
- * the native addon's pcap_compile() when available, else `compileFilterWithTcpdump`.
+ * prepare_bpf()'s choice over any compiler: the VLAN form first on Ethernet, then the plain
+ * form; p0f's fatal errors when neither compiles. `tryRule` compiles (or installs) a rule and
+ * returns null, or libpcap's error text. Used for live handles (pcap_setfilter) and files.
  */
-export function prepareP0fFilter(userRule: string | null, linktype: number, snaplen: number,
-                                 compile: FilterCompiler = compileFilterWithTcpdump,
-                                 opts: CompileOptions = {}): PreparedFilter {
+export function chooseP0fRule(userRule: string | null, linktype: number,
+                              tryRule: (rule: string, vlan: boolean) => string | null): RuleChoice {
   let vlan = linktype === DLT_EN10MB;
   for (;;) {
     const rule = p0fRule(userRule, vlan);
-    let program: BpfProgram | null = null;
-    let error = '';
-    if (userRule === null) {
-      // The table holds the rule p0f settles on for each link type (on Ethernet the VLAN
-      // variant always compiles).
-      program = defaultFilter(linktype, opts.swapped ?? false);
-      if (program === null) error = defaultFilterError(linktype)!;
-    } else {
-      try {
-        program = compile(rule, linktype, snaplen, opts);
-      } catch (e) {
-        if (!(e instanceof BpfCompileError)) throw e;
-        error = e.message;
-      }
-    }
-    if (program !== null) {
+    const error = tryRule(rule, vlan);
+    if (error === null) {
       const tag = vlan ? ' [+VLAN]' : '';
       const banner = userRule === null
         ? `[+] Default packet filtering configured${tag}.\n`
         : `[+] Custom filtering rule enabled: ${userRule}${tag}\n`;
-      return { program, vlan, rule, banner };
+      return { rule, vlan, banner };
     }
     if (vlan) {
       vlan = false;
@@ -130,4 +122,30 @@ export function prepareP0fFilter(userRule: string | null, linktype: number, snap
     }
     throw new FilterFatalError('Syntax error! See \'man tcpdump\' for help on filters.', 'prepare_bpf(), p0f.c:595', error);
   }
+}
+
+/**
+ * prepare_bpf() for a capture file: the compiled program p0f filters with. The default
+ * rule comes from the precompiled table (no compiler needed); user rules go to `compile`:
+ * the native addon's pcap_compile() when available, else `compileFilterWithTcpdump`.
+ */
+export function prepareP0fFilter(userRule: string | null, linktype: number, snaplen: number,
+                                 compile: FilterCompiler = compileFilterWithTcpdump,
+                                 opts: CompileOptions = {}): PreparedFilter {
+  let program: BpfProgram | null = null;
+  const choice = chooseP0fRule(userRule, linktype, (rule) => {
+    if (userRule === null) {
+      // The table holds the rule p0f settles on for each link type.
+      program = defaultFilter(linktype, opts.swapped ?? false);
+      return program === null ? defaultFilterError(linktype)! : null;
+    }
+    try {
+      program = compile(rule, linktype, snaplen, opts);
+      return null;
+    } catch (e) {
+      if (!(e instanceof BpfCompileError)) throw e;
+      return e.message;
+    }
+  });
+  return { program: program!, ...choice };
 }

@@ -19,16 +19,15 @@ import type { Database } from '../db/types.ts';
 import { Engine } from '../engine/engine.ts';
 import { filterCompiler, readOffline } from '../engine/offline.ts';
 import { bpfFilter, type BpfProgram } from '../capture/bpf.ts';
-import { compileFilterWithTcpdump, prepareP0fFilter } from '../capture/filter.ts';
+import { chooseP0fRule, compileFilterWithTcpdump, prepareP0fFilter } from '../capture/filter.ts';
 import { P0fFatalError, strerror } from '../errors.ts';
 import type { Observation } from '../observation.ts';
 import { openLogFile } from '../output/log-file.ts';
 import { formatLogLine } from '../output/log.ts';
 import { FdWriter } from '../output/writer.ts';
 import type { HostData } from '../state/types.ts';
-import { prepareBpf } from '../cli/live-filter.ts';
-import { installLogLock, logLockWarning } from '../cli/live-log-lock.ts';
-import { dropPrivs } from '../cli/privs.ts';
+import { installLogLock, logLockWarning } from '../output/log-lock.ts';
+import { dropPrivs } from './privs.ts';
 import { DEFAULTS, type P0fSettings } from './settings.ts';
 import { checkCombination, checkOfflineCapture, checkRanges } from './validate.ts';
 
@@ -415,8 +414,8 @@ export class Sensor extends EventEmitter {
       this.capture = capture;
       undo.push(() => capture.close());
 
-      const bpf = prepareBpf(s.filterRule, capture.linktype, (rule) => capture.setFilter(rule), (t) => this.hooks.error?.(t));
-      this.hooks.status?.(bpf.message);
+      const bpf = chooseP0fRule(s.filterRule ?? null, capture.linktype, (rule) => capture.setFilter(rule));
+      this.hooks.status?.(bpf.banner);
 
       this.openLog();
       undo.push(() => this.closeOutputs());

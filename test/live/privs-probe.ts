@@ -6,7 +6,7 @@
  *   node --import tsx test/live/privs-probe.ts USER FILE...
  */
 import { readFileSync } from 'node:fs';
-import { dropPrivs } from '../../src/cli/privs.ts';
+import { dropPrivs } from '../../src/control/privs.ts';
 
 const [user, ...files] = process.argv.slice(2);
 let said = '';

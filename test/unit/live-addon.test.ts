@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ADDON_HELP, loadAddon, nativeFilterCompiler } from '../../src/capture/addon.ts';
 import { BpfCompileError, compileFilterWithTcpdump } from '../../src/capture/tcpdump-compile.ts';
-import { installLogLock } from '../../src/cli/live-log-lock.ts';
-import { lookupUser } from '../../src/cli/privs.ts';
+import { installLogLock } from '../../src/output/log-lock.ts';
+import { lookupUser } from '../../src/control/privs.ts';
 import { P0fFatalError } from '../../src/errors.ts';
 import { openLogFile, setLogLocker } from '../../src/output/log-file.ts';
 

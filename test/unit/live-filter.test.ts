@@ -5,7 +5,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { P0fFatalError } from '../../src/errors.ts';
-import { DLT_EN10MB, prepareBpf, wrapFilterRule } from '../../src/cli/live-filter.ts';
+import { chooseP0fRule, FilterFatalError, p0fRule } from '../../src/capture/filter.ts';
+
+const DLT_EN10MB = 1;
+const wrapFilterRule = (rule: string | undefined, vlan: boolean) => p0fRule(rule ?? null, vlan);
+/** The live form of the choice: compile errors surface in the fatal error's text. */
+function prepareBpf(rule: string | undefined, lt: number, compile: (r: string) => string | null, stderr: (t: string) => void) {
+  try {
+    const c = chooseP0fRule(rule ?? null, lt, compile);
+    return { ...c, message: c.banner, finalRule: c.rule };
+  } catch (e) {
+    if (e instanceof FilterFatalError) stderr(`[-] pcap_compile: ${e.libpcapMessage}\n`);
+    throw e;
+  }
+}
 import { formatIfaceAddr, formatInterfaceList } from '../../src/cli/live-interfaces.ts';
 
 describe('wrapFilterRule', () => {

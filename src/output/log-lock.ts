@@ -3,7 +3,7 @@
  * needs flock(), which only the native addon provides. Without it the log opens unlocked.
  */
 import { loadAddon } from '../capture/addon.ts';
-import { setLogLocker } from '../output/log-file.ts';
+import { setLogLocker } from './log-file.ts';
 
 /** Installs flock(LOCK_EX|LOCK_NB) for log files; false when the addon is missing. */
 export function installLogLock(): boolean {
