@@ -8,6 +8,12 @@
       "libraries": ["-lpcap"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "cflags_cc!": ["-fno-exceptions"]
+    },
+    {
+      "target_name": "p0f_api",
+      "sources": ["native/p0f_api.cc"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
     }
   ]
 }
