@@ -97,9 +97,12 @@ export function parseIpTcp(b: Uint8Array, o: number, len: number, pk: PacketData
     const dst = pk.dst;
     src[0] = b[o + 12]!; src[1] = b[o + 13]!; src[2] = b[o + 14]!; src[3] = b[o + 15]!;
     dst[0] = b[o + 16]!; dst[1] = b[o + 17]!; dst[2] = b[o + 18]!; dst[3] = b[o + 19]!;
-    // Only the first 4 bytes mean anything for IPv4; clear the rest for determinism.
-    src.fill(0, 4);
-    dst.fill(0, 4);
+    // Only the first 4 bytes mean anything for IPv4; clear the rest for determinism
+    // (plain stores: a fill() call costs more than the whole loop).
+    for (let i = 4; i < 16; i++) {
+      src[i] = 0;
+      dst[i] = 0;
+    }
     const tos = b[o + 1]!;
     pk.tos = tos >> 2;
     pk.ttl = b[o + 8]!;
@@ -125,8 +128,12 @@ export function parseIpTcp(b: Uint8Array, o: number, len: number, pk: PacketData
 
     pk.ipVer = 6;
     pk.ipOptLen = 0;
-    pk.src.set(b.subarray(o + 8, o + 24));
-    pk.dst.set(b.subarray(o + 24, o + 40));
+    const src = pk.src;
+    const dst = pk.dst;
+    for (let i = 0; i < 16; i++) {
+      src[i] = b[o + 8 + i]!;
+      dst[i] = b[o + 24 + i]!;
+    }
     pk.tos = (verTos >>> 22) & 0x3f;
     pk.ttl = b[o + 7]!;
     if (verTos & 0xfffff) quirks |= QUIRK_FLOW;

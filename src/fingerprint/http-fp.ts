@@ -2,7 +2,7 @@
  * What happens once a request's or response's headers are complete (p0f's
  * fingerprint_http and the HTTP half of NAT scoring, score_nat in fp_http.c).
  */
-import { httpFindMatch, newHttpSig } from '../db/http-sig.ts';
+import { httpFindMatch } from '../db/http-sig.ts';
 import type { HttpSig, HttpSigRecord } from '../db/types.ts';
 import type { ObservationField } from '../observation.ts';
 import {
@@ -32,25 +32,28 @@ function at(s: string, i: number): number {
  * `name` is the language name when one was found (what the host record keeps).
  */
 export function httpLangField(lang: string | null): { field: string | null; name: string | null } {
+  const name = langName(lang);
+  return name === undefined ? { field: 'none', name: null } : { field: name, name };
+}
+
+/**
+ * The language of an Accept-Language value: undefined when it does not start with exactly
+ * two letters (field `none`), else the name from the table or null (field ???).
+ */
+function langName(lang: string | null): string | null | undefined {
   if (lang !== null && isAlpha(at(lang, 0)) && isAlpha(at(lang, 1)) && !isAlpha(at(lang, 2))) {
-    const name = lookupLanguage(at(lang, 0), at(lang, 1));
-    return { field: name, name };
+    return lookupLanguage(at(lang, 0), at(lang, 1));
   }
-  return { field: 'none', name: null };
+  return undefined;
 }
 
 /** The part of a signature a host keeps for later comparisons (p0f zeroes the rest). */
 function keepSig(s: HttpSig): HttpSig {
-  const k = newHttpSig();
-  k.httpVer = s.httpVer;
-  k.hdrBloomLo = s.hdrBloomLo;
-  k.hdrBloomHi = s.hdrBloomHi;
-  k.miss = s.miss;
-  k.date = s.date;
-  k.recvDate = s.recvDate;
-  k.matched = s.matched;
-  k.dishonest = s.dishonest;
-  return k;
+  // Same fields, in the same order, as newHttpSig() makes.
+  return {
+    httpVer: s.httpVer, hdr: [], hdrBloomLo: s.hdrBloomLo, hdrBloomHi: s.hdrBloomHi, miss: s.miss, sw: null,
+    lang: null, via: null, date: s.date, recvDate: s.recvDate, matched: s.matched, dishonest: s.dishonest,
+  };
 }
 
 /** p0f's score_nat() for HTTP: compare with what the host showed before. */
@@ -158,16 +161,14 @@ export function fingerprintHttp(ctx: FpContext, toSrv: boolean, f: Flow, tmp: Ht
   httpFindMatch(ctx.db.http[toSrv ? 1 : 0], tmp, false);
   const m: HttpSigRecord | null = tmp.matched;
 
-  const fields: ObservationField[] = [];
-  if (m) {
-    fields.push([m.classId < 0 ? 'app' : 'os', ctx.db.names[m.nameId]! + (m.flavor ? ' ' + m.flavor : '')]);
-  } else {
-    fields.push(['app', null]);
-  }
-  const lang = httpLangField(tmp.lang);
-  fields.push(['lang', lang.field]);
-  fields.push(['params', dumpHttpFlags(tmp, m)]);
-  fields.push(['raw_sig', dumpHttpSig(toSrv, tmp)]);
+  const lang = langName(tmp.lang);
+  const fields: ObservationField[] = [
+    m ? [m.classId < 0 ? 'app' : 'os', m.flavor ? ctx.db.names[m.nameId]! + ' ' + m.flavor : ctx.db.names[m.nameId]!]
+      : ['app', null],
+    ['lang', lang === undefined ? 'none' : lang],
+    ['params', dumpHttpFlags(tmp, m)],
+    ['raw_sig', dumpHttpSig(toSrv, tmp)],
+  ];
   ctx.observe(toSrv ? 'http request' : 'http response', toSrv, f, fields);
 
   scoreNat(ctx, toSrv, f, tmp);
@@ -177,7 +178,7 @@ export function fingerprintHttp(ctx: FpContext, toSrv: boolean, f: Flow, tmp: Ht
     // A server's last response is always kept, known or not.
     srv.httpResp = keepSig(tmp);
     srv.httpRespPort = f.srvPort;
-    if (lang.name !== null) srv.language = lang.name;
+    if (lang !== undefined && lang !== null) srv.language = lang;
     if (m) {
       if (m.classId !== -1) {
         srv.lastClassId = m.classId;
@@ -192,7 +193,7 @@ export function fingerprintHttp(ctx: FpContext, toSrv: boolean, f: Flow, tmp: Ht
     }
   } else {
     const cli = f.client;
-    if (lang.name !== null) cli.language = lang.name;
+    if (lang !== undefined && lang !== null) cli.language = lang;
     if (m) {
       if (m.classId !== -1) {
         // Of a client request only an OS match is kept for comparison.

@@ -95,7 +95,9 @@ export class Tracker {
 
   private createHost(addr: Uint8Array, w: AddrWords, ipVer: 4 | 6, now: number): HostData {
     if (this.hostCount > this.limits.maxHosts) this.nukeHosts();
-    const hash = wordsHash(w);
+    // Kept to 30 bits: a small integer field, not a boxed number on every record (only
+    // the low bits select a bucket).
+    const hash = wordsHash(w) & 0x3fffffff;
     const h = new HostData(ipVer, addrToStr(addr, ipVer), w, hash, now);
     const b = hash & this.hostMask;
     h.next = this.hostBuckets[b]!;
@@ -156,9 +158,12 @@ export class Tracker {
 
   // ---------------------------------------------------------------- flows
 
-  /** Symmetric flow hash: swapping source and destination gives the same bucket. */
+  /**
+   * Symmetric flow hash: swapping source and destination gives the same bucket. 30 bits,
+   * as for hosts.
+   */
   private static flowHash(s: AddrWords, d: AddrWords, sport: number, dport: number): number {
-    return (wordsHash(s) ^ wordsHash(d) ^ Math.imul(sport ^ dport, 0x9e3779b1)) >>> 0;
+    return (wordsHash(s) ^ wordsHash(d) ^ Math.imul(sport ^ dport, 0x9e3779b1)) & 0x3fffffff;
   }
 
   /** Direction of the last successful lookupFlow: true = client to server. */
@@ -202,7 +207,8 @@ export class Tracker {
     client.totalConn++;
     server.totalConn++;
 
-    const hash = Tracker.flowHash(addrWords(src, ipVer, this.sw), addrWords(dst, ipVer, this.dw), sport, dport);
+    // s and d still hold the two addresses (nothing above reuses the scratch words).
+    const hash = Tracker.flowHash(s, d, sport, dport);
     const f = new Flow(hash, client, server, sport, dport, seq, now);
     const b = hash & this.flowMask;
     f.next = this.flowBuckets[b]!;
