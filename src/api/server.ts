@@ -5,7 +5,7 @@
  * On the wire it is p0f: one 232-byte answer per 21-byte query, in order, however the
  * queries are split or pipelined; a bad query gets a "bad query" answer and the
  * connection stays open. Where p0f can be stalled or killed by a client, this server is
- * not (see docs/deviations-api.md):
+ * not (see docs/deviations.md):
  *  - p0f exits (PFATAL) on a failed write and can die of SIGPIPE; here a client that goes
  *    away mid-answer only loses its connection;
  *  - p0f spins on a half-closed client; here pending answers are sent, then it is closed;

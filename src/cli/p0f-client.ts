@@ -5,7 +5,7 @@
  * Addresses are read as p0f-client reads them (sscanf, so "1.2.3.4xyz" is 1.2.3.4 and a
  * full eight-group IPv6 address is required). One deliberate difference: an IPv6 address
  * p0f-client rejects as abbreviated ("::1", "::ffff:1.2.3.4") but which is a valid address
- * is accepted here, IPv4-mapped ones being asked as IPv4 (docs/deviations-api.md).
+ * is accepted here, IPv4-mapped ones being asked as IPv4 (docs/deviations.md).
  */
 import { connect } from 'node:net';
 import { P0fFatalError, strerror } from '../errors.ts';
