@@ -298,14 +298,24 @@ export function httpFindMatch(table: readonly HttpSigRecord[], ts: HttpSig, dupe
 }
 
 /**
- * Flat copies of the fields every record is tested on first (version and required-header
- * filter), so the scan over a table touches the records themselves only for candidates.
+ * A table's records flattened into typed arrays, so that the scan over a table reads
+ * numbers from a few arrays instead of following record -> sig -> hdr[] -> header objects:
+ * version and required-header filter per record, then each record's header list (id,
+ * optional flag, value) and banned ids, located by per-record start offsets.
  */
 interface TableIndex {
   readonly n: number;
   readonly ver: Int8Array;
   readonly bloomLo: Int32Array;
   readonly bloomHi: Int32Array;
+  /** Record r's headers are [hdrStart[r], hdrStart[r + 1]) of hdrId / hdrOpt / hdrVal. */
+  readonly hdrStart: Int32Array;
+  readonly hdrId: Int32Array;
+  readonly hdrOpt: Uint8Array;
+  readonly hdrVal: (string | null)[];
+  /** Record r's banned ids are [missStart[r], missStart[r + 1]) of missId. */
+  readonly missStart: Int32Array;
+  readonly missId: Int32Array;
 }
 
 const tableIndexes = new WeakMap<readonly HttpSigRecord[], TableIndex>();
@@ -319,13 +329,38 @@ function buildIndex(table: readonly HttpSigRecord[]): TableIndex {
   const ver = new Int8Array(n);
   const bloomLo = new Int32Array(n);
   const bloomHi = new Int32Array(n);
+  const hdrStart = new Int32Array(n + 1);
+  const missStart = new Int32Array(n + 1);
+  let nh = 0;
+  let nm = 0;
+  for (const rec of table) {
+    nh += rec.sig.hdr.length;
+    nm += rec.sig.miss.length;
+  }
+  const hdrId = new Int32Array(nh);
+  const hdrOpt = new Uint8Array(nh);
+  const hdrVal = new Array<string | null>(nh).fill(null);
+  const missId = new Int32Array(nm);
+  nh = 0;
+  nm = 0;
   for (let r = 0; r < n; r++) {
     const rs = table[r]!.sig;
     ver[r] = rs.httpVer;
     bloomLo[r] = rs.hdrBloomLo;
     bloomHi[r] = rs.hdrBloomHi;
+    hdrStart[r] = nh;
+    for (const h of rs.hdr) {
+      hdrId[nh] = h.id;
+      hdrOpt[nh] = h.optional ? 1 : 0;
+      hdrVal[nh] = h.value;
+      nh++;
+    }
+    missStart[r] = nm;
+    for (const id of rs.miss) missId[nm++] = id;
   }
-  return { n, ver, bloomLo, bloomHi };
+  hdrStart[n] = nh;
+  missStart[n] = nm;
+  return { n, ver, bloomLo, bloomHi, hdrStart, hdrId, hdrOpt, hdrVal, missStart, missId };
 }
 
 /** The index of `table`; rebuilt if the table grew (records are only ever appended). */
@@ -349,18 +384,34 @@ function indexOf(table: readonly HttpSigRecord[]): TableIndex {
   return idx;
 }
 
+/** Header ids of the signature being matched (at most HTTP_MAX_HDRS). */
+const wireIds = new Int32Array(HTTP_MAX_HDRS);
+
 /** httpFindMatch() for a signature from the wire (dupeDet false). */
 function httpFindMatchWire(table: readonly HttpSigRecord[], ts: HttpSig): void {
   const idx = indexOf(table);
   const ver = idx.ver;
   const bLo = idx.bloomLo;
   const bHi = idx.bloomHi;
+  const hdrStart = idx.hdrStart;
+  const hdrId = idx.hdrId;
+  const hdrOpt = idx.hdrOpt;
+  const hdrVal = idx.hdrVal;
+  const missStart = idx.missStart;
+  const missId = idx.missId;
   const tsVer = ts.httpVer;
   const tLo = ts.hdrBloomLo;
   const tHi = ts.hdrBloomHi;
   let gmatch: HttpSigRecord | null = null;
   const th = ts.hdr;
   const tcnt = th.length;
+  // Wire signatures never hold more than HTTP_MAX_HDRS headers; others take the long way.
+  if (tcnt > HTTP_MAX_HDRS) {
+    httpFindMatchRecords(table, ts);
+    return;
+  }
+  const tids = wireIds;
+  for (let k = 0; k < tcnt; k++) tids[k] = th[k]!.id;
 
   next_sig:
   for (let r = 0; r < idx.n; r++) {
@@ -370,41 +421,87 @@ function httpFindMatchWire(table: readonly HttpSigRecord[], ts: HttpSig): void {
     const hi = bHi[r]!;
     if ((tLo & lo) !== lo || (tHi & hi) !== hi) continue;
 
-    const ref = table[r]!;
-    const rs = ref.sig;
+    // Order and values: reference headers must appear in this order, others may be
+    // interleaved; an optional one may be missing but then must not appear anywhere.
     let ti = 0;
-    let ri = 0;
-    const rh = rs.hdr;
-    while (ri < rh.length) {
-      const want = rh[ri]!;
-      const wid = want.id;
+    const hEnd = hdrStart[r + 1]!;
+    for (let x = hdrStart[r]!; x < hEnd; x++) {
+      const wid = hdrId[x]!;
       const origTs = ti;
-      while (ti < tcnt && wid !== th[ti]!.id) ti++;
+      while (ti < tcnt && wid !== tids[ti]) ti++;
 
       if (ti === tcnt) {
-        if (!want.optional) continue next_sig;
-        for (let k = 0; k < tcnt; k++) if (wid === th[k]!.id) continue next_sig;
+        if (hdrOpt[x] === 0) continue next_sig;
+        for (let k = 0; k < tcnt; k++) if (wid === tids[k]) continue next_sig;
         ti = origTs;
-        ri++;
         continue;
       }
 
-      if (want.value !== null) {
+      const want = hdrVal[x]!;
+      if (want !== null) {
         const val = th[ti]!.value;
-        if (val === null || !val.includes(want.value)) continue next_sig;
+        if (val === null || !val.includes(want)) continue next_sig;
       }
       ti++;
-      ri++;
     }
 
-    const miss = rs.miss;
-    for (let m = 0; m < miss.length; m++) {
-      const id = miss[m]!;
+    // Banned headers must not appear.
+    const mEnd = missStart[r + 1]!;
+    for (let m = missStart[r]!; m < mEnd; m++) {
+      const id = missId[m]!;
       if (bloomHas(ts, id)) {
-        for (let k = 0; k < tcnt; k++) if (th[k]!.id === id) continue next_sig;
+        for (let k = 0; k < tcnt; k++) if (tids[k] === id) continue next_sig;
       }
     }
 
+    const ref = table[r]!;
+    if (!ref.generic) {
+      ts.matched = ref;
+      const rsw = ref.sig.sw;
+      if (rsw !== null && ts.sw !== null && !ts.sw.includes(rsw)) ts.dishonest = true;
+      return;
+    }
+    if (!gmatch) gmatch = ref;
+  }
+
+  if (gmatch) {
+    ts.matched = gmatch;
+    if (gmatch.sig.sw !== null && ts.sw !== null && !ts.sw.includes(gmatch.sig.sw)) ts.dishonest = true;
+  }
+}
+
+/** httpFindMatch() for a wire-style signature, straight from the records. */
+function httpFindMatchRecords(table: readonly HttpSigRecord[], ts: HttpSig): void {
+  let gmatch: HttpSigRecord | null = null;
+  const th = ts.hdr;
+  const tcnt = th.length;
+
+  next_sig:
+  for (let r = 0; r < table.length; r++) {
+    const ref = table[r]!;
+    const rs = ref.sig;
+    if (rs.httpVer !== -1 && rs.httpVer !== ts.httpVer) continue;
+    if ((ts.hdrBloomLo & rs.hdrBloomLo) !== rs.hdrBloomLo ||
+        (ts.hdrBloomHi & rs.hdrBloomHi) !== rs.hdrBloomHi) continue;
+    let ti = 0;
+    for (const want of rs.hdr) {
+      const origTs = ti;
+      while (ti < tcnt && want.id !== th[ti]!.id) ti++;
+      if (ti === tcnt) {
+        if (!want.optional) continue next_sig;
+        for (let k = 0; k < tcnt; k++) if (want.id === th[k]!.id) continue next_sig;
+        ti = origTs;
+        continue;
+      }
+      if (want.value !== null) {
+        const v = th[ti]!.value;
+        if (v === null || !v.includes(want.value)) continue next_sig;
+      }
+      ti++;
+    }
+    for (const id of rs.miss) {
+      if (bloomHas(ts, id)) for (let k = 0; k < tcnt; k++) if (th[k]!.id === id) continue next_sig;
+    }
     if (!ref.generic) {
       ts.matched = ref;
       if (rs.sw !== null && ts.sw !== null && !ts.sw.includes(rs.sw)) ts.dishonest = true;
@@ -412,7 +509,6 @@ function httpFindMatchWire(table: readonly HttpSigRecord[], ts: HttpSig): void {
     }
     if (!gmatch) gmatch = ref;
   }
-
   if (gmatch) {
     ts.matched = gmatch;
     if (gmatch.sig.sw !== null && ts.sw !== null && !ts.sw.includes(gmatch.sig.sw)) ts.dishonest = true;

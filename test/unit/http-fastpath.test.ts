@@ -215,6 +215,26 @@ describe('HTTP hot-path shortcuts', () => {
     assert.ok(dishonest > 100, `dishonest ${dishonest}`);
   });
 
+  test('signatures longer than the wire limit take the record-by-record path, same answers', () => {
+    const db = stock();
+    const v = vocab(db.http);
+    const r = rng(31337);
+    for (let i = 0; i < 2000; i++) {
+      const table = db.http[i & 1];
+      const a = randomSig(r, v, table);
+      while (a.hdr.length <= 32) {
+        const id = v.ids[Math.floor(r() * v.ids.length)]!;
+        a.hdr.splice(Math.floor(r() * (a.hdr.length + 1)), 0, { id, name: null, value: 'v', optional: false });
+        bloomAdd(a, id);
+      }
+      const b: HttpSig = { ...a, hdr: a.hdr.slice() };
+      httpFindMatch(table, a, false);
+      findMatchRef(table, b);
+      assert.equal(a.matched, b.matched, `signature ${i}`);
+      assert.equal(a.dishonest, b.dishonest, `signature ${i}`);
+    }
+  });
+
   test('the matcher index follows a table that grows, and a second database', () => {
     const small = fpDb('[http:request]\nlabel = s:!:A:\nsys = Linux\nsig = *:Host,User-Agent::\n');
     const table = small.http[1];
