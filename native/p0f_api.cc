@@ -1,13 +1,14 @@
 // Socket I/O for the p0f API server (src/api/native-io.ts), in the Node.js event loop.
 //
 // JavaScript accepts each API connection and hands its descriptor over (we keep a dup).
-// From then on this code reads queries and writes answers itself: all client sockets sit
-// in one private epoll set whose descriptor libuv watches. When it fires, every ready
-// client is read, the complete 21-byte queries of all of them are put in one shared
-// buffer, and JavaScript is called once to answer the whole batch from the host table
-// (232 bytes each, into a second shared buffer). The answers go straight back with one
-// write() per client. So the per-query cost is two system calls, and crossing into
-// JavaScript is paid once per wake-up, not once per query.
+// From then on this code reads queries and writes answers itself: each client socket has
+// a libuv poll handle, so all of them are watched by the loop's own epoll. In the loop's
+// poll phase every ready client is read and its complete 21-byte queries are appended to
+// one shared buffer; right after that phase (a check handle) JavaScript is called once to
+// answer the whole batch from the host table (232 bytes each, into a second shared
+// buffer), and the answers go straight back with one write() per client. So the per-query
+// cost is two system calls, and crossing into JavaScript is paid once per loop turn, not
+// once per query.
 //
 // Robustness is the point of the exercise as much as speed: a client that vanishes gets
 // EPIPE/ECONNRESET here (SIGPIPE is ignored by Node), a client that does not read has its
@@ -21,7 +22,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <vector>
@@ -33,13 +33,18 @@ constexpr size_t RSZ = 232;
 // Unwritten answer bytes past which a client's queries are no longer read.
 constexpr size_t OUT_HIGH = 256 * 1024;
 
+struct Ctx;
+
 struct Client {
+  uv_poll_t poll;  // poll.data == this
+  Ctx* ctx = nullptr;
+  int id = -1;
   int fd = -1;
   unsigned char in[QSZ];
   size_t inlen = 0;
   std::vector<unsigned char> out;
   size_t outoff = 0;
-  uint32_t events = 0;
+  int uvEvents = 0;
   bool eof = false;
   bool dead = false;
   bool touched = false;
@@ -49,8 +54,9 @@ struct Client {
 
 struct Ctx {
   napi_env env = nullptr;
-  int epfd = -1;
-  uv_poll_t* poll = nullptr;
+  uv_loop_t* loop = nullptr;
+  uv_check_t* check = nullptr;
+  bool checkActive = false;
   napi_ref onQueries = nullptr;
   napi_ref onClosed = nullptr;
   napi_ref bufs[3] = {nullptr, nullptr, nullptr};
@@ -59,35 +65,49 @@ struct Ctx {
   int32_t* qids = nullptr;
   unsigned char* rbuf = nullptr;
   size_t qcap = 0;
+  size_t count = 0;              // queries in the current batch
   std::vector<Client*> clients;  // by id
   std::vector<int> freeIds;
   std::vector<unsigned char> tmp = std::vector<unsigned char>(65536);
-  std::vector<int> touched;  // clients seen in the current round
-  uv_loop_t* loop = nullptr;
+  std::vector<int> touched;  // clients seen since the last batch
   bool destroyed = false;
 };
 
-void setEvents(Ctx* c, int id, Client* cl) {
-  uint32_t want = 0;
-  if (!cl->eof && cl->pending() <= OUT_HIGH) want |= EPOLLIN;
-  if (cl->pending()) want |= EPOLLOUT;
-  if (want == cl->events) return;
-  struct epoll_event ev;
-  memset(&ev, 0, sizeof(ev));
-  ev.events = want;
-  ev.data.u32 = (uint32_t)id;
-  epoll_ctl(c->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
-  cl->events = want;
+void onCheck(uv_check_t* h);
+
+void scheduleBatch(Ctx* c) {
+  if (!c->checkActive) {
+    c->checkActive = true;
+    uv_check_start(c->check, onCheck);
+  }
+}
+
+void setEvents(Client* cl);
+void onClientPoll(uv_poll_t* h, int status, int events);
+
+void setEvents(Client* cl) {
+  int want = 0;
+  if (!cl->eof && cl->pending() <= OUT_HIGH) want |= UV_READABLE;
+  if (cl->pending()) want |= UV_WRITABLE;
+  if (want == cl->uvEvents) return;
+  cl->uvEvents = want;
+  if (want) uv_poll_start(&cl->poll, want, onClientPoll);
+  else uv_poll_stop(&cl->poll);
 }
 
 void dropClient(Ctx* c, int id) {
   Client* cl = c->clients[id];
   if (!cl) return;
-  epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, nullptr);
-  close(cl->fd);
-  delete cl;
   c->clients[id] = nullptr;
   c->freeIds.push_back(id);
+  cl->dead = true;
+  uv_poll_stop(&cl->poll);
+  // The descriptor is closed once libuv is done with the handle.
+  uv_close(reinterpret_cast<uv_handle_t*>(&cl->poll), [](uv_handle_t* h) {
+    Client* x = static_cast<Client*>(h->data);
+    close(x->fd);
+    delete x;
+  });
 }
 
 // Write what is queued; returns false on a fatal socket error.
@@ -142,120 +162,123 @@ void callJs(Ctx* c, napi_ref fnRef, napi_value arg) {
   }
 }
 
-void onPoll(uv_poll_t* h, int status, int events) {
+// A client socket is ready: read its queries into the batch, or write what it has queued.
+void onClientPoll(uv_poll_t* h, int status, int events) {
+  Client* cl = static_cast<Client*>(h->data);
+  Ctx* c = cl->ctx;
+  if (c->destroyed || cl->dead) return;
+  if (!cl->touched) {
+    cl->touched = true;
+    c->touched.push_back(cl->id);
+  }
+  scheduleBatch(c);
+  if (status < 0) {
+    cl->dead = true;
+    return;
+  }
+  if (events & UV_WRITABLE) {
+    if (!flush(cl)) {
+      cl->dead = true;
+      return;
+    }
+    if (cl->pending() <= OUT_HIGH) cl->blockedSince = 0;
+  }
+  if (!(events & UV_READABLE) || cl->eof || cl->pending() > OUT_HIGH) return;
+  // Read no more than the batch can hold, so every complete query has a place.
+  size_t room = (c->qcap - c->count) * QSZ;
+  if (room <= cl->inlen) return;  // batch full: the handle fires again next turn
+  size_t want = room - cl->inlen;
+  if (want > c->tmp.size()) want = c->tmp.size();
+  unsigned char* tmp = c->tmp.data();
+  ssize_t r;
+  do r = read(cl->fd, tmp, want); while (r < 0 && errno == EINTR);
+  if (r == 0) {
+    cl->eof = true;  // half-closed: answer what came, then close
+    return;
+  }
+  if (r < 0) {
+    if (errno != EAGAIN) cl->dead = true;
+    return;
+  }
+  const unsigned char* p = tmp;
+  size_t left = (size_t)r;
+  if (cl->inlen) {
+    size_t need = QSZ - cl->inlen;
+    size_t k = left < need ? left : need;
+    memcpy(cl->in + cl->inlen, p, k);
+    cl->inlen += k;
+    p += k;
+    left -= k;
+    if (cl->inlen == QSZ) {
+      memcpy(c->qbuf + c->count * QSZ, cl->in, QSZ);
+      c->qids[c->count++] = cl->id;
+      cl->inlen = 0;
+    }
+  }
+  while (left >= QSZ) {
+    memcpy(c->qbuf + c->count * QSZ, p, QSZ);
+    c->qids[c->count++] = cl->id;
+    p += QSZ;
+    left -= QSZ;
+  }
+  if (left) {
+    memcpy(cl->in, p, left);
+    cl->inlen = left;
+  }
+}
+
+// After the poll phase: answer the batch in one call into JavaScript, then write.
+void onCheck(uv_check_t* h) {
   Ctx* c = static_cast<Ctx*>(h->data);
+  uv_check_stop(h);
+  c->checkActive = false;
   if (c->destroyed) return;
   napi_env env = c->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-
-  // Answer in rounds while queries keep coming: under load the next ones are usually there
-  // already, and each round saved is a trip through libuv's own epoll_wait.
-  struct epoll_event evs[256];
-  for (int round = 0; round < 8 && !c->destroyed; round++) {
-    int n = epoll_wait(c->epfd, evs, 256, 0);
-    if (n <= 0) break;
-    size_t count = 0;
-    std::vector<int>& touched = c->touched;
-    touched.clear();
-    unsigned char* tmp = c->tmp.data();
-    const size_t tmpSize = c->tmp.size();
-    double now = (double)uv_now(c->loop);
-
-    for (int e = 0; e < n; e++) {
-      int id = (int)evs[e].data.u32;
-      if (id < 0 || (size_t)id >= c->clients.size()) continue;
-      Client* cl = c->clients[id];
-      if (!cl || cl->dead) continue;
-      if (!cl->touched) {
-        cl->touched = true;
-        touched.push_back(id);
-      }
-      if (evs[e].events & EPOLLOUT) {
-        if (!flush(cl)) {
-          cl->dead = true;
-          continue;
-        }
-        if (cl->pending() <= OUT_HIGH) cl->blockedSince = 0;
-      }
-      if (!(evs[e].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
-      if (cl->eof || cl->pending() > OUT_HIGH) continue;
-      // Read no more than the batch can hold, so every complete query has a place.
-      size_t room = (c->qcap - count) * QSZ;
-      if (room <= cl->inlen) continue;  // batch full: level-triggered epoll reports it again
-      size_t want = room - cl->inlen;
-      if (want > tmpSize) want = tmpSize;
-      ssize_t r;
-      do r = read(cl->fd, tmp, want); while (r < 0 && errno == EINTR);
-      if (r == 0) {
-        cl->eof = true;  // half-closed: answer what came, then close
-        continue;
-      }
-      if (r < 0) {
-        if (errno != EAGAIN) cl->dead = true;
-        continue;
-      }
-      const unsigned char* p = tmp;
-      size_t left = (size_t)r;
-      if (cl->inlen) {
-        size_t need = QSZ - cl->inlen;
-        size_t k = left < need ? left : need;
-        memcpy(cl->in + cl->inlen, p, k);
-        cl->inlen += k;
-        p += k;
-        left -= k;
-        if (cl->inlen == QSZ) {
-          memcpy(c->qbuf + count * QSZ, cl->in, QSZ);
-          c->qids[count++] = id;
-          cl->inlen = 0;
-        }
-      }
-      while (left >= QSZ) {
-        memcpy(c->qbuf + count * QSZ, p, QSZ);
-        c->qids[count++] = id;
-        p += QSZ;
-        left -= QSZ;
-      }
-      if (left) {
-        memcpy(cl->in, p, left);
-        cl->inlen = left;
-      }
+  size_t count = c->count;
+  c->count = 0;
+  if (count) {
+    napi_value arg;
+    napi_create_uint32(env, (uint32_t)count, &arg);
+    callJs(c, c->onQueries, arg);
+    if (c->destroyed) {
+      napi_close_handle_scope(env, scope);
+      return;
     }
-
-    if (count) {
-      napi_value arg;
-      napi_create_uint32(env, (uint32_t)count, &arg);
-      callJs(c, c->onQueries, arg);
-      if (c->destroyed) break;
-      // Each client's queries are contiguous in the batch: one write per client.
-      size_t i = 0;
-      while (i < count) {
-        int id = c->qids[i];
-        size_t j = i + 1;
-        while (j < count && c->qids[j] == id) j++;
-        Client* cl = (size_t)id < c->clients.size() ? c->clients[id] : nullptr;
-        if (cl && !cl->dead && !sendAnswers(cl, c->rbuf + i * RSZ, (j - i) * RSZ)) cl->dead = true;
-        i = j;
-      }
-    }
-
-    for (int id : touched) {
-      Client* cl = c->clients[id];
-      if (!cl) continue;
-      cl->touched = false;
-      if (!cl->dead && cl->eof && !cl->pending()) cl->dead = true;
-      if (cl->dead) {
-        dropClient(c, id);
-        napi_value arg;
-        napi_create_int32(env, id, &arg);
-        callJs(c, c->onClosed, arg);
-        if (c->destroyed) break;
-        continue;
-      }
-      if (cl->pending() > OUT_HIGH && !cl->blockedSince) cl->blockedSince = now;
-      setEvents(c, id, cl);
+    // Each client's queries are contiguous in the batch: one write per client.
+    size_t i = 0;
+    while (i < count) {
+      int id = c->qids[i];
+      size_t j = i + 1;
+      while (j < count && c->qids[j] == id) j++;
+      Client* cl = (size_t)id < c->clients.size() ? c->clients[id] : nullptr;
+      if (cl && !cl->dead && !sendAnswers(cl, c->rbuf + i * RSZ, (j - i) * RSZ)) cl->dead = true;
+      i = j;
     }
   }
+  double now = (double)uv_now(c->loop);
+  std::vector<int> touched;
+  touched.swap(c->touched);
+  for (int id : touched) {
+    if ((size_t)id >= c->clients.size()) continue;
+    Client* cl = c->clients[id];
+    if (!cl) continue;
+    cl->touched = false;
+    if (!cl->dead && cl->eof && !cl->pending()) cl->dead = true;
+    if (cl->dead) {
+      dropClient(c, id);
+      napi_value arg;
+      napi_create_int32(env, id, &arg);
+      callJs(c, c->onClosed, arg);
+      if (c->destroyed) break;
+      continue;
+    }
+    if (cl->pending() > OUT_HIGH && !cl->blockedSince) cl->blockedSince = now;
+    setEvents(cl);
+  }
+  touched.clear();
+  if (c->touched.empty()) c->touched.swap(touched);  // keep the capacity
   napi_close_handle_scope(env, scope);
 }
 
@@ -263,19 +286,13 @@ void destroyCtx(Ctx* c) {
   if (c->destroyed) return;
   c->destroyed = true;
   for (size_t i = 0; i < c->clients.size(); i++) {
-    if (c->clients[i]) {
-      close(c->clients[i]->fd);
-      delete c->clients[i];
-      c->clients[i] = nullptr;
-    }
+    if (c->clients[i]) dropClient(c, (int)i);
   }
-  if (c->poll) {
-    uv_poll_stop(c->poll);
-    uv_close(reinterpret_cast<uv_handle_t*>(c->poll), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    c->poll = nullptr;
+  if (c->check) {
+    uv_check_stop(c->check);
+    uv_close(reinterpret_cast<uv_handle_t*>(c->check), [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
+    c->check = nullptr;
   }
-  if (c->epfd >= 0) close(c->epfd);
-  c->epfd = -1;
   napi_env env = c->env;
   if (c->onQueries) napi_delete_reference(env, c->onQueries);
   if (c->onClosed) napi_delete_reference(env, c->onClosed);
@@ -337,21 +354,19 @@ napi_value Create(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "p0f-api", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, nullptr, name, &c->actx);
 
-  c->epfd = epoll_create1(EPOLL_CLOEXEC);
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
-  c->loop = loop;
-  if (c->epfd < 0 || !loop) {
+  if (!loop) {
     destroyCtx(c);
     delete c;
-    return throwErr(env, "create: epoll_create1 failed");
+    return throwErr(env, "create: no event loop");
   }
-  c->poll = new uv_poll_t;
-  uv_poll_init(loop, c->poll, c->epfd);
-  c->poll->data = c;
-  uv_poll_start(c->poll, UV_READABLE, onPoll);
-  // The server's own handles keep the process alive; this one should not on its own.
-  uv_unref(reinterpret_cast<uv_handle_t*>(c->poll));
+  c->loop = loop;
+  c->check = new uv_check_t;
+  uv_check_init(loop, c->check);
+  c->check->data = c;
+  // Only the clients' poll handles (and the server's own) keep the loop alive.
+  uv_unref(reinterpret_cast<uv_handle_t*>(c->check));
 
   napi_value ext;
   napi_create_external(env, c, [](napi_env, void* data, void*) {
@@ -384,18 +399,18 @@ napi_value Adopt(napi_env env, napi_callback_info info) {
     c->clients.push_back(nullptr);
   }
   Client* cl = new Client();
+  cl->ctx = c;
+  cl->id = id;
   cl->fd = nfd;
-  cl->events = EPOLLIN;
-  struct epoll_event ev;
-  memset(&ev, 0, sizeof(ev));
-  ev.events = EPOLLIN;
-  ev.data.u32 = (uint32_t)id;
-  if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, nfd, &ev)) {
+  if (uv_poll_init(c->loop, &cl->poll, nfd) != 0) {
     close(nfd);
     delete cl;
     c->freeIds.push_back(id);
-    return throwErr(env, "adopt: epoll_ctl failed");
+    return throwErr(env, "adopt: uv_poll_init failed");
   }
+  cl->poll.data = cl;
+  cl->uvEvents = UV_READABLE;
+  uv_poll_start(&cl->poll, UV_READABLE, onClientPoll);
   c->clients[id] = cl;
   napi_value out;
   napi_create_int32(env, id, &out);

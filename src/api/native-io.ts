@@ -39,7 +39,7 @@ export function loadApiAddon(): ApiAddon | null {
   if (process.env.P0F_NO_API_ADDON === '1') {
     loadError = 'disabled by P0F_NO_API_ADDON=1';
   } else if (process.platform !== 'linux') {
-    loadError = 'the native API core is Linux-only (epoll)';
+    loadError = 'the native API core is only built and tested on Linux';
   } else if (!existsSync(apiAddonPath())) {
     loadError = `${apiAddonPath()} does not exist`;
   } else {
