@@ -16,7 +16,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeQuery, decodeResponse, P0F_STATUS_OK, RESPONSE_SIZE } from '../src/api/protocol.ts';
@@ -28,6 +28,13 @@ const FP = '/etc/p0f/p0f.fp';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LEVELS = [1, 20, 100];
+/**
+ * With two or more CPUs and taskset, each daemon runs on CPU 0 and the load generator on
+ * CPU 1, so neither daemon gains or loses from where the scheduler happens to put things.
+ */
+const PIN = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0 && process.env.BENCH_PIN !== '0';
+const pinned = (cpu: number, cmd: string, args: string[]): [string, string[]] =>
+  (PIN ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
 
 function fail(msg: string): never {
   process.stderr.write(`bench:api: ${msg}\n`);
@@ -44,7 +51,8 @@ if (cc.status !== 0) fail(`cannot build the load generator: ${cc.error?.message 
 
 interface Daemon { name: string; sock: string; child: ChildProcess; out: string }
 
-function startDaemon(name: string, cmd: string, args: string[]): Daemon {
+function startDaemon(name: string, cmd0: string, args0: string[]): Daemon {
+  const [cmd, args] = pinned(0, cmd0, args0);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
   const d: Daemon = { name, sock: args[args.indexOf('-s') + 1]!, child, out: '' };
   child.stdout!.on('data', (b) => { d.out += b; });
@@ -87,7 +95,8 @@ interface Run { qps: number; p50: number; p99: number; cpuUsPerQuery: number; er
 function runLoad(d: Daemon, clients: number, queries: string[]): Run {
   const pid = d.child.pid!;
   const c0 = cpuSeconds(pid);
-  const r = spawnSync(loadBin, [d.sock, String(clients), String(SECONDS), ...queries], { encoding: 'utf8', timeout: (SECONDS + 30) * 1000 });
+  const [cmd, args] = pinned(1, loadBin, [d.sock, String(clients), String(SECONDS), ...queries]);
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: (SECONDS + 30) * 1000 });
   const c1 = cpuSeconds(pid);
   if (r.status !== 0) fail(`load generator against ${d.name}: ${r.stderr || r.error?.message}`);
   const j = JSON.parse(r.stdout) as { queries: number; seconds: number; p50_us: number; p99_us: number; errors: number };
@@ -170,9 +179,12 @@ async function main(): Promise<void> {
     const native = spawnSync(process.execPath, ['--import', 'tsx', '-e',
       "import('./src/api/native-io.ts').then((m) => console.log(m.loadApiAddon() ? 'native I/O core' : 'Node sockets (' + m.apiAddonLoadError() + ')'))"],
     { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-    process.stdout.write(`API benchmark: ${SECONDS}s x ${ROUNDS} rounds per point, median; our server: ${native}\n`);
+    process.stdout.write(`API benchmark: ${SECONDS}s x ${ROUNDS} rounds per point, median; our server: ${native}` +
+      `${PIN ? '; daemons on CPU 0, load on CPU 1' : ''}\n`);
     process.stdout.write(`${rows.join('\n')}\n`);
-    if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, io: native, results: summary }, null, 1)}\n`);
+    if (process.env.BENCH_JSON) {
+      writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, io: native, pinned: PIN, results: summary }, null, 1)}\n`);
+    }
   } finally {
     stop();
     await Promise.all(daemons.map((d) => (d.child.exitCode === null ? new Promise((r) => d.child.once('exit', r)) : null)));
