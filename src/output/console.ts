@@ -1,6 +1,6 @@
 /** p0f's console report block (start_observation / add_observation_field, not in daemon mode). */
 import type { Observation } from '../observation.ts';
-import { KeyTexts, PortTexts } from './parts.ts';
+import { KeyTexts, KindTexts, PortTexts } from './parts.ts';
 
 const PAD = '        ';
 
@@ -8,24 +8,26 @@ const PAD = '        ';
 // the newline ending the line before it.
 const CLI_PORT = new PortTexts('/', ' -> ');
 const SRV_PORT = new PortTexts('/', ' (');
-const KIND_CLI = new KeyTexts((kind) => kind + ') ]-\n|\n| client   = ');
-const KIND_SRV = new KeyTexts((kind) => kind + ') ]-\n|\n| server   = ');
 const SUBJ_PORT = new PortTexts('/', '');
 /** p0f's "| %-8s = ". */
 const FIELD = new KeyTexts((key) => '\n| ' + (key.length >= 8 ? key : key + PAD.slice(key.length)) + ' = ');
+const KIND_CLI = new KindTexts((kind) => kind + ') ]-\n|\n| client   = ', FIELD);
+const KIND_SRV = new KindTexts((kind) => kind + ') ]-\n|\n| server   = ', FIELD);
 
 export function formatConsole(obs: Observation): string {
   const toSrv = obs.subject === 'cli';
   const cli = obs.client;
   const srv = obs.server;
   const subject = toSrv ? cli : srv;
+  const kinds = toSrv ? KIND_CLI : KIND_SRV;
+  const kind = kinds.entry(obs.kind);
   let s = '.-[ ' + cli.addr + CLI_PORT.get(cli.port) + srv.addr + SRV_PORT.get(srv.port) +
-    (toSrv ? KIND_CLI : KIND_SRV).get(obs.kind) + subject.addr + SUBJ_PORT.get(subject.port);
+    kind.text + subject.addr + SUBJ_PORT.get(subject.port);
   const fields = obs.fields;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
     const value = f[1];
-    s += FIELD.get(f[0]) + (value === null ? '???' : value);
+    s += kinds.field(kind, i, f[0]) + (value === null ? '???' : value);
   }
   return s + '\n|\n`----\n\n';
 }
