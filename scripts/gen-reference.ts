@@ -18,11 +18,18 @@ interface Entry {
   file: string;
 }
 
+/** The TypeScript source behind a package.json "exports" target (built to dist/). */
+export function sourceOf(target: string | { import: string }): string {
+  const js = typeof target === 'string' ? target : target.import;
+  return js.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts');
+}
+
 function entries(): Entry[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; exports: Record<string, string> };
-  return Object.entries(pkg.exports).map(([sub, file]) => ({
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
+    { name: string; exports: Record<string, string | { import: string }> };
+  return Object.entries(pkg.exports).map(([sub, target]) => ({
     spec: sub === '.' ? pkg.name : `${pkg.name}/${sub.replace(/^\.\//, '')}`,
-    file: resolve(ROOT, file),
+    file: resolve(ROOT, sourceOf(target)),
   }));
 }
 

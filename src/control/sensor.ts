@@ -100,6 +100,12 @@ export class Sensor extends EventEmitter {
   private started = false;
   private wakeLive: ((e: Error | null) => void) | null = null;
   private finishedPromise: Promise<SensorResult> | null = null;
+  /**
+   * Observations made before start() has resolved to the caller (a file's first chunk is
+   * processed in the same turn as its header): held and delivered on the next turn, so a
+   * listener or iterator attached right after `await start()` sees every observation.
+   */
+  private held: Observation[] | null = null;
 
   constructor(options: SensorOptions, hooks: SensorHooks = {}) {
     super();
@@ -154,12 +160,31 @@ export class Sensor extends EventEmitter {
         limits: { maxConn: s.maxConn, maxHosts: s.maxHosts, connMaxAge: s.connMaxAge, hostIdleLimit: s.hostIdleLimit },
       });
       this.engineRef = engine;
-      engine.onObservation((o) => this.emit('observation', o));
+      engine.onObservation((o) => {
+        if (this.held) this.held.push(o);
+        else this.emit('observation', o);
+      });
     } catch (e) {
       return Promise.reject(e);
     }
     if (s.packets !== undefined) return this.startPackets(s.packets);
     return s.readFile !== undefined ? this.startOffline() : this.startLive();
+  }
+
+  /** Deliver held observations (in order) and stop holding. */
+  private release(): void {
+    const held = this.held;
+    this.held = null;
+    if (held) for (const o of held) this.emit('observation', o);
+  }
+
+  /** Hold observations until the caller's continuation after start() has run. */
+  private holdUntilNextTurn(): void {
+    this.held = [];
+  }
+
+  private releaseNextTurn(): void {
+    setImmediate(() => this.release());
   }
 
   /** Ask for a clean stop (p0f's first SIGINT): flush and close everything. */
@@ -236,6 +261,7 @@ export class Sensor extends EventEmitter {
     } catch (e) {
       return Promise.reject(e);
     }
+    if (s.cooperative ?? true) this.holdUntilNextTurn();
     let isOpen = false;
     this.finishedPromise = readOffline(file, {
       filterRule: s.filterRule ?? null,
@@ -248,6 +274,7 @@ export class Sensor extends EventEmitter {
         if (!s.daemon) this.hooks.status?.('[+] Processing capture data.\n\n');
         isOpen = true;
         opened();
+        if (this.held) this.releaseNextTurn();
       },
       onFrame: (lt, sec, usec, buf, off, caplen, wirelen) => engine.processFrame(lt, sec, usec, buf, off, caplen, wirelen),
       shouldStop: () => this.stopRequested,
@@ -255,6 +282,7 @@ export class Sensor extends EventEmitter {
       this.closeOutputs();
       const result: SensorResult = { packets: engine.packetCount, truncated: r.error, stopped: r.stopped };
       if (!isOpen) opened();
+      this.release();
       this.emit('end', result);
       return result;
     }, (e: unknown) => {
@@ -332,6 +360,7 @@ export class Sensor extends EventEmitter {
     const engine = this.engineRef!;
     const filters = new Map<number, BpfProgram>();
     const compiler = s.filterRule === undefined ? compileFilterWithTcpdump : filterCompiler();
+    this.holdUntilNextTurn();
     try {
       this.openLog();
     } catch (e) {
@@ -370,11 +399,12 @@ export class Sensor extends EventEmitter {
         this.closeOutputs();
       }
       const result: SensorResult = { packets: engine.packetCount, truncated: null, stopped: this.stopRequested };
+      this.release();
       this.emit('end', result);
       return result;
     })();
     this.finishedPromise.catch(() => {});
-    return apiReady.then(() => {});
+    return apiReady.then(() => this.releaseNextTurn());
   }
 
   // ------------------------------------------------------------------ live (-i)

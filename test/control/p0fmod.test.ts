@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, describe, test } from 'node:test';
-import * as p0fmod from 'p0f/p0fmod';
+import * as p0fmod from '../../src/control/p0fmod.ts';
 import { memoryIo } from '../../src/cli/io.ts';
 import { CONTROL_WARNINGS, P0fControlError } from '../../src/control/errors.ts';
 import { createP0fmod, type P0fmodOptions } from '../../src/control/p0fmod.ts';

@@ -87,3 +87,18 @@ describe('Sensor (library API)', () => {
     }
   });
 });
+
+describe('Sensor: nothing is lost between start() and the first listener', () => {
+  test('a small file whose packets all sit in the first chunk', async () => {
+    const sample = join(REPO, 'examples/sample.pcap');
+    const truth = readLines(`${sample}.p0f.log`);
+    const t = new Sensor({ readFile: sample, fpFile: join(REPO, 'data/p0f.fp') });
+    await t.start();
+    // Attached only after start() resolved: must still see every observation.
+    const lines: string[] = [];
+    t.on('observation', (o: Observation) => lines.push(formatLogLine(o).trimEnd()));
+    await t.finished;
+    assert.ok(lines.length > 0);
+    if (truth.length) assert.deepEqual(lines, truth);
+  });
+});
