@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Entry point of the `p0f-client` command: loads the TypeScript sources through tsx.
-import { register } from 'tsx/esm/api';
+// Entry point of the `p0f-client` command.
+import { loadCommand } from './entry.js';
 
-register();
-const { main } = await import('../src/cli/p0f-client.ts');
+const { main } = await loadCommand('p0f-client');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Entry point of the `p0f` command: loads the TypeScript sources through tsx.
-import { register } from 'tsx/esm/api';
+// Entry point of the `p0f` command.
+import { loadCommand } from './entry.js';
 
-register();
-const { main } = await import('../src/cli/p0f.ts');
+const { main } = await loadCommand('p0f');
 process.exitCode = await main(process.argv.slice(2));
