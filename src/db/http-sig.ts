@@ -220,10 +220,12 @@ function hasRequired(sig: HttpSig, id: number): boolean {
  * its randomly seeded filter has no collision.
  */
 export function httpFindMatch(table: readonly HttpSigRecord[], ts: HttpSig, dupeDet: boolean): void {
-  if (!dupeDet) {
-    httpFindMatchWire(table, ts);
-    return;
-  }
+  if (!dupeDet) httpFindMatchWire(table, ts);
+  else httpFindMatchRecords(table, ts, true);
+}
+
+/** The matching walk over the records themselves (loading, and over-long wire signatures). */
+function httpFindMatchRecords(table: readonly HttpSigRecord[], ts: HttpSig, dupeDet: boolean): void {
   let gmatch: HttpSigRecord | null = null;
   const th = ts.hdr;
   const tcnt = th.length;
@@ -407,7 +409,7 @@ function httpFindMatchWire(table: readonly HttpSigRecord[], ts: HttpSig): void {
   const tcnt = th.length;
   // Wire signatures never hold more than HTTP_MAX_HDRS headers; others take the long way.
   if (tcnt > HTTP_MAX_HDRS) {
-    httpFindMatchRecords(table, ts);
+    httpFindMatchRecords(table, ts, false);
     return;
   }
   const tids = wireIds;
@@ -470,50 +472,6 @@ function httpFindMatchWire(table: readonly HttpSigRecord[], ts: HttpSig): void {
   }
 }
 
-/** httpFindMatch() for a wire-style signature, straight from the records. */
-function httpFindMatchRecords(table: readonly HttpSigRecord[], ts: HttpSig): void {
-  let gmatch: HttpSigRecord | null = null;
-  const th = ts.hdr;
-  const tcnt = th.length;
-
-  next_sig:
-  for (let r = 0; r < table.length; r++) {
-    const ref = table[r]!;
-    const rs = ref.sig;
-    if (rs.httpVer !== -1 && rs.httpVer !== ts.httpVer) continue;
-    if ((ts.hdrBloomLo & rs.hdrBloomLo) !== rs.hdrBloomLo ||
-        (ts.hdrBloomHi & rs.hdrBloomHi) !== rs.hdrBloomHi) continue;
-    let ti = 0;
-    for (const want of rs.hdr) {
-      const origTs = ti;
-      while (ti < tcnt && want.id !== th[ti]!.id) ti++;
-      if (ti === tcnt) {
-        if (!want.optional) continue next_sig;
-        for (let k = 0; k < tcnt; k++) if (want.id === th[k]!.id) continue next_sig;
-        ti = origTs;
-        continue;
-      }
-      if (want.value !== null) {
-        const v = th[ti]!.value;
-        if (v === null || !v.includes(want.value)) continue next_sig;
-      }
-      ti++;
-    }
-    for (const id of rs.miss) {
-      if (bloomHas(ts, id)) for (let k = 0; k < tcnt; k++) if (th[k]!.id === id) continue next_sig;
-    }
-    if (!ref.generic) {
-      ts.matched = ref;
-      if (rs.sw !== null && ts.sw !== null && !ts.sw.includes(rs.sw)) ts.dishonest = true;
-      return;
-    }
-    if (!gmatch) gmatch = ref;
-  }
-  if (gmatch) {
-    ts.matched = gmatch;
-    if (gmatch.sig.sw !== null && ts.sw !== null && !ts.sw.includes(gmatch.sig.sw)) ts.dishonest = true;
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // p0f.fp parsing
