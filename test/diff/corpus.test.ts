@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   diffLines, dropFilterLine, dropNatBlocks, isNatLine, normalizeConsole, readLines, runOurs,
-  SHARED_CORPUS, truthFor,
+  SHARED_CORPUS, tallyRaw, truthFor,
 } from './harness.ts';
 
 const DIRS = ['pcaps', 'no_observation'].map((d) => join(SHARED_CORPUS, d));
@@ -52,13 +52,7 @@ describe('differential: shared corpus vs p0f 3.09b', { skip: present ? false : `
         const recLog = readLines(`${path}.p0f.log`);
         const recOut = readLines(`${path}.p0f.out`);
         const counted = dir === DIRS[0];
-        if (counted) {
-          totals.captures++;
-          totals.lines += recLog.length;
-          totals.rawMatched += diffLines(recLog, ours.log).matched;
-          if (!diffLines(recLog, ours.log).firstMismatch &&
-              !diffLines(normalizeConsole(recOut), normalizeConsole(ours.out)).firstMismatch) totals.identical++;
-        }
+        if (counted) tallyRaw(totals, recLog, recOut, ours);
 
         const truth = truthFor(path, recLog, recOut, work);
         if (truth.skip) return t.skip(truth.skip);

@@ -10,17 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
-  diffLines, dropFilterLine, dropNatBlocks, normalizeConsole, readLines, REPO, runOurs, truthFor,
+  diffLines, dropFilterLine, dropNatBlocks, normalizeConsole, readLines, REPO, runOurs, tallyRaw, truthFor,
 } from './harness.ts';
 
 const DIRS = ['test/fixtures/captures', 'test/fixtures/decode', 'test/fixtures/http'].map((d) => join(REPO, d));
-const totals = { captures: 0, identical: 0, lines: 0, matched: 0 };
+const totals = { captures: 0, identical: 0, lines: 0, rawMatched: 0 };
 
 describe('differential: own fixtures vs p0f 3.09b', () => {
   const work = mkdtempSync(join(tmpdir(), 'p0f-fix-'));
   after(() => {
     rmSync(work, { recursive: true, force: true });
-    console.log(`# fixture parity: ${totals.matched}/${totals.lines} recorded p0f log lines reproduced; ` +
+    console.log(`# fixture parity: ${totals.rawMatched}/${totals.lines} recorded p0f log lines reproduced; ` +
       `${totals.identical}/${totals.captures} captures identical to p0f before any exception`);
   });
   for (const dir of DIRS.filter((d) => existsSync(d))) {
@@ -39,11 +39,7 @@ describe('differential: own fixtures vs p0f 3.09b', () => {
         const expRc = existsSync(rcFile) ? Number(readFileSync(rcFile, 'utf8').trim()) : 0;
         const recLog = readLines(`${path}.p0f.log`);
         const recOut = readLines(`${path}.p0f.out`);
-        totals.captures++;
-        totals.lines += recLog.length;
-        totals.matched += diffLines(recLog, ours.log).matched;
-        if (!diffLines(recLog, ours.log).firstMismatch &&
-            !diffLines(normalizeConsole(recOut), normalizeConsole(ours.out)).firstMismatch) totals.identical++;
+        tallyRaw(totals, recLog, recOut, ours);
 
         const truth = truthFor(path, recLog, recOut, work);
         if (truth.skip) return t.skip(truth.skip);

@@ -278,3 +278,19 @@ export function hasVlanFrames(path: string): boolean {
 export function dropFilterLine(lines: string[]): string[] {
   return lines.filter((l) => !/^\[\+\] Default packet filtering configured/.test(l));
 }
+
+/** Parity before any exception: recorded p0f lines reproduced, captures fully identical. */
+export interface RawTally {
+  captures: number;
+  identical: number;
+  lines: number;
+  rawMatched: number;
+}
+
+export function tallyRaw(t: RawTally, recLog: string[], recOut: string[], ours: RunResult): void {
+  const log = diffLines(recLog, ours.log);
+  t.captures++;
+  t.lines += recLog.length;
+  t.rawMatched += log.matched;
+  if (!log.firstMismatch && !diffLines(normalizeConsole(recOut), normalizeConsole(ours.out)).firstMismatch) t.identical++;
+}
