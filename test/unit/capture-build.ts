@@ -256,3 +256,18 @@ export function openFailure(file: Uint8Array, chunk = 0): string | null {
     return (e as Error).message;
   }
 }
+
+/** Deterministic PRNG (mulberry32). */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type Rnd = () => number;
+export const int = (r: Rnd, n: number) => Math.floor(r() * n);

@@ -7,22 +7,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CaptureParser } from '../../src/capture/parser.ts';
 import { P0fFatalError } from '../../src/errors.ts';
-import { cat, eth, ip4, ngBlock, ngEpb, ngIdb, ngPb, ngShb, ngSpb, pcapFile, SYN, tcpSeg } from './capture-build.ts';
+import {
+  cat, eth, int, ip4, ngBlock, ngEpb, ngIdb, ngPb, ngShb, ngSpb, pcapFile, rng, type Rnd, SYN, tcpSeg,
+} from './capture-build.ts';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rnd = () => number;
-const int = (r: Rnd, n: number) => Math.floor(r() * n);
 
 function randomFile(r: Rnd): Buffer {
   const pkt = () => eth(ip4(tcpSeg({ sport: int(r, 65536), flags: SYN, payload: Buffer.alloc(int(r, 100), int(r, 256)) })));

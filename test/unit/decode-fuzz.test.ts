@@ -7,20 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LinkDecoder } from '../../src/decode/link.ts';
 import { PacketData } from '../../src/decode/packet.ts';
-import { cat, eth, ip4, ip6, SYN, tcpSeg } from './capture-build.ts';
+import { cat, eth, int, ip4, ip6, rng, type Rnd, SYN, tcpSeg } from './capture-build.ts';
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-type Rnd = () => number;
-const int = (r: Rnd, n: number) => Math.floor(r() * n);
 
 const DLTS = [0, 1, 9, 10, 12, 50, 51, 104, 105, 108, 109, 113, 117, 127, 129, 228, 229, 240, 276, 192];
 
